@@ -1,0 +1,1 @@
+"""A realistic, non-MNIST evaluation set of digit images, and the script that scores a model on it."""
