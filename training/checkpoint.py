@@ -63,6 +63,7 @@ class Checkpoint:
             generator.set_state(self.rng_state)
 
     def build_model(self) -> RowLSTM:
+        """The model with the exported weights (the best epoch's, EMA when enabled)."""
         model = RowLSTM(ModelConfig(**self.model_config))
         model.load_state_dict(self.model_state)
         return model.eval()

@@ -24,6 +24,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from training.checkpoint import Checkpoint, load_checkpoint
 from training.data import Split, load_test_set, resolve_data_dir
+from training.model_card import write_card, write_repository_readme
 from training.onnx_io import check_parity, evaluate_onnx, export_onnx
 from training.plots import plot_confusion, plot_curves
 from training.sidecar import build_sidecar, git_commit, write_sidecar
@@ -77,7 +78,7 @@ def export_checkpoint(
             "parity_max_abs_diff": parity,
         }
         write_sidecar(build_sidecar(onnx32, name, version, metrics32, record), stage32)
-        plot_curves(ckpt.history, stage32 / "curves.png")
+        plot_curves(ckpt.history, stage32 / "curves.png", ckpt.best_epoch)
         plot_confusion(ev32.confusion, stage32 / "confusion.png", f"{name} v{version}: test set")
         print(f"{name} v{version}: test accuracy {100 * ev32.accuracy:.2f}%")
 
@@ -94,9 +95,11 @@ def export_checkpoint(
             f"(agrees with fp32 on {100 * agreement:.2f}%)"
         )
 
+        write_card(stage32, stage8)
         for stage, target in ((stage32, fp32_dir), (stage8, int8_dir)):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(stage), str(target))
+    write_repository_readme(repo, fp32_dir, int8_dir)
     print(f"wrote {fp32_dir} and {int8_dir}")
     return fp32_dir, int8_dir
 

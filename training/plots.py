@@ -11,17 +11,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
-def plot_curves(history: list[dict[str, float]], path: Path) -> None:
-    """Loss and accuracy per epoch, training and validation side by side."""
+def plot_curves(history: list[dict[str, float]], path: Path, best_epoch: int | None = None) -> None:
+    """Loss and accuracy per epoch, training and validation side by side; the kept epoch marked."""
     epochs = [h["epoch"] for h in history]
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     ax_loss.plot(epochs, [h["train_loss"] for h in history], "o-", label="train (augmented)")
     ax_loss.plot(epochs, [h["val_loss"] for h in history], "o-", label="validation")
     ax_loss.set(xlabel="epoch", ylabel="cross-entropy", title="Loss", yscale="log")
-    ax_acc.plot(epochs, [100 * h["train_acc"] for h in history], "o-", label="train (augmented)")
-    ax_acc.plot(epochs, [100 * h["val_acc"] for h in history], "o-", label="validation")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
+    ax_acc.plot(epochs, [100 * (1 - h["train_acc"]) for h in history], "o-", label="train (augmented)")
+    ax_acc.plot(epochs, [100 * (1 - h["val_acc"]) for h in history], "o-", label="validation")
+    ax_acc.set(xlabel="epoch", ylabel="error rate (%) = 100 - accuracy", title="Error rate", yscale="log")
     for ax in (ax_loss, ax_acc):
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        if best_epoch:
+            ax.axvline(best_epoch, color="grey", linestyle=":", label=f"kept (epoch {best_epoch})")
         ax.grid(alpha=0.3)
         ax.legend()
     fig.tight_layout()

@@ -35,7 +35,7 @@ from training.model import ModelConfig, RowLSTM
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     a = p.add_argument
-    a("--epochs", type=int, default=14, help="number of training epochs (default: %(default)s)")
+    a("--epochs", type=int, default=20, help="number of training epochs (default: %(default)s)")
     a("--batch-size", type=int, default=128, help="training batch size (default: %(default)s)")
     a("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     a(
@@ -93,7 +93,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a("--name", default="mnist-lstm", help="model name in the repository (default: %(default)s)")
     a("--version", type=int, default=None, help="version to write (default: next free number)")
     a("--checkpoint-dir", default="runs", help="where checkpoints go (default: %(default)s)")
-    a("--resume", default=None, help="checkpoint to resume training from (default: start fresh)")
+    a("--resume", default=None, help="last.pt of an interrupted run, to continue it (default: start fresh)")
     a("--no-export", action="store_true", help="train only; skip the ONNX export")
     a("--dry-run", action="store_true", help="at most 2 epochs on 512 training images, for smoke tests")
     return p.parse_args(argv)
@@ -156,6 +156,13 @@ def make_schedule(optimizer, args, steps_per_epoch: int):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
 
 
+def _record_full_history(best_path: Path, state: Checkpoint) -> None:
+    """Give the best checkpoint the whole run's history, so its plots show every epoch."""
+    best = load_checkpoint(best_path)
+    best.history, best.wall_time_s, best.epoch = state.history, state.wall_time_s, state.epoch
+    save_checkpoint(best, best_path)
+
+
 def main(argv: list[str] | None = None) -> Checkpoint:
     args = parse_args(argv)
     args.command = shlex.join(["python", "training/train.py", *(sys.argv[1:] if argv is None else argv)])
@@ -202,6 +209,7 @@ def main(argv: list[str] | None = None) -> Checkpoint:
             state.best_val_acc = val_acc
             save_checkpoint(state, run_dir / "best.pt", best=True)
         save_checkpoint(state, run_dir / "last.pt")
+    _record_full_history(run_dir / "best.pt", state)
     print(f"training done in {state.wall_time_s:.0f}s; best val acc {state.best_val_acc:.4f}")
     if not args.no_export:
         from training.export import export_checkpoint
