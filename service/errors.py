@@ -35,6 +35,12 @@ class UnsupportedImageFormat(InvalidInput):
     code = "unsupported_image_format"
 
 
+class UnsupportedMediaType(InvalidInput):
+    """The request body's content type is not one the endpoint accepts."""
+
+    code = "unsupported_media_type"
+
+
 class CorruptImage(InvalidInput):
     """The bytes look like a supported image but cannot be decoded (truncated, damaged)."""
 
@@ -75,6 +81,12 @@ class ModelLoadError(ServiceError):
     """A model file or its sidecar is missing, corrupt or mismatched (start-up or reload)."""
 
     code = "model_load_error"
+
+
+class Unauthorized(ServiceError):
+    """A management route was called without the right API key."""
+
+    code = "unauthorized"
 
 
 class NotReady(ServiceError):

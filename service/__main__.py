@@ -1,0 +1,67 @@
+"""Run the service: ``python -m service [--host H] [--port P] [--workers N]``.
+
+Every setting can also be given as a ``DIGITS_*`` environment variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+
+import uvicorn
+from fastapi import FastAPI
+
+from service.config import Settings
+from service.logs import configure_logging
+
+
+def app_factory() -> FastAPI:
+    """Build the app from the environment; uvicorn calls this in each worker process."""
+    from service.app import create_app
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--host", help="interface to bind (default: $DIGITS_HOST or 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default: $DIGITS_PORT or 8000)")
+    parser.add_argument("--workers", type=int, help="worker processes (default: $DIGITS_WORKERS or 1)")
+    args = parser.parse_args(argv)
+    for name in ("host", "port", "workers"):
+        if getattr(args, name) is not None:
+            os.environ[f"DIGITS_{name.upper()}"] = str(getattr(args, name))
+    settings = Settings()  # fail fast on bad settings, before any worker starts
+    configure_logging(settings.log_level)
+    metrics_dir = None
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Workers inherit this before they import prometheus_client, so /metrics aggregates them all.
+        metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="digits-metrics-")
+    try:
+        _run(settings)
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run(settings: Settings) -> None:
+    uvicorn.run(
+        "service.__main__:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        access_log=False,
+        timeout_graceful_shutdown=15,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The application factory: routers, lifespan (load, warm up, batch, poll) and the error table."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.api import admin, health, metrics, model_info, predict, v2
+from service.config import Settings
+from service.errors import ModelLoadError
+from service.http_errors import install_error_handlers
+from service.metrics import Metrics
+from service.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from service.repository import ModelRepository
+from service.runtime import OrtOptions
+from service.state import ServiceState
+from service.versions import BatchPolicy
+
+log = logging.getLogger(__name__)
+
+
+def build_repository(settings: Settings, app_metrics: Metrics) -> ModelRepository:
+    return ModelRepository(
+        settings.model_repository,
+        settings.model_name,
+        OrtOptions(settings.provider, settings.ort_intra_op_threads, settings.ort_inter_op_threads),
+        BatchPolicy(settings.max_batch_size, settings.max_batch_wait_ms, settings.max_queue_images),
+        version_policy=settings.version_policy,
+        pinned_version=settings.model_version,
+        observer=app_metrics,
+        events=app_metrics,
+    )
+
+
+def create_app(settings: Settings, repository: ModelRepository | None = None) -> FastAPI:
+    """Build the app. Pass ``repository`` to use one built elsewhere (tests)."""
+    state = ServiceState(settings)
+    app_metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        repo = repository or build_repository(settings, app_metrics)
+        report = await repo.reload()
+        if not repo.ready():
+            await repo.close()
+            why = "; ".join(f"{k}: {v}" for k, v in report.rejected.items()) or "no versions found"
+            raise ModelLoadError(f"default model {settings.model_name} could not be loaded: {why}")
+        state.repository, state.ready = repo, True
+        poller = (
+            asyncio.create_task(repo.poll(settings.poll_interval_s)) if settings.poll_interval_s else None
+        )
+        log.info("ready", extra={"models": {n: repo.versions(n) for n in repo.names()}})
+        try:
+            yield
+        finally:
+            state.ready = False
+            if poller is not None:
+                poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poller
+            await repo.close()
+
+    app = FastAPI(
+        title="Digit recognition service",
+        version="0.1.0",
+        description="A row-wise LSTM trained on MNIST, served with onnxruntime. "
+        "POST digit images to `/predict`.",
+        lifespan=lifespan,
+    )
+    app.state.service, app.state.metrics = state, app_metrics
+    for router in (predict.router, health.router, model_info.router, metrics.router, admin.router, v2.router):
+        app.include_router(router)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(AccessLogMiddleware, metrics=app_metrics)
+    return app

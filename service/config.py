@@ -1,0 +1,69 @@
+"""All service settings, read once from ``DIGITS_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every field can be set as ``DIGITS_<FIELD>`` (e.g. ``DIGITS_PORT=9000``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DIGITS_", protected_namespaces=(), use_attribute_docstrings=True
+    )
+
+    model_repository: Path = Path("models")
+    """Root of the model repository (``<name>/<version>/model.onnx`` + ``model.json``)."""
+    model_name: str = "mnist-lstm"
+    """The default model, served by ``/predict``."""
+    model_version: int | None = Field(None, ge=1)
+    """Pin the served version; unset serves the highest version in the repository."""
+    version_policy: Literal["latest", "all"] = "latest"
+    """Which versions to load: the newest of each model, or all of them."""
+    poll_interval_s: float = Field(5.0, ge=0)
+    """How often to look for new versions in the repository (0 = never; reload via the API)."""
+    admin_api_key: SecretStr | None = None
+    """Key for the management routes (``Authorization: Bearer <key>``); unset disables them."""
+    host: str = "127.0.0.1"
+    """Interface to bind; use 0.0.0.0 inside a container."""
+    port: int = Field(8000, ge=1, le=65535)
+    """TCP port to listen on."""
+    workers: int = Field(1, ge=1, le=64)
+    """Uvicorn worker processes."""
+    provider: Literal["auto", "cpu", "cuda"] = "auto"
+    """onnxruntime execution provider: ``auto`` uses CUDA when it really works, else the CPU."""
+    ort_intra_op_threads: int = Field(1, ge=0)
+    """onnxruntime threads inside one operator (0 = onnxruntime's default, all cores)."""
+    ort_inter_op_threads: int = Field(1, ge=0)
+    """onnxruntime threads across operators (0 = onnxruntime's default)."""
+    max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    """Largest request body accepted, enforced while it streams in."""
+    max_image_pixels: int = Field(25_000_000, ge=784)
+    """Largest decoded image (width x height) accepted; guards against decompression bombs."""
+    max_images_per_request: int = Field(256, ge=1)
+    """Most images one request may carry."""
+    max_batch_size: int = Field(64, ge=1)
+    """Most images the batcher puts into one model call (1 with wait 0 disables batching)."""
+    max_batch_wait_ms: float = Field(2.0, ge=0)
+    """How long the batcher waits for more requests after the first one of a batch."""
+    max_queue_images: int = Field(2048, ge=1)
+    """Images allowed to wait for the model; more are refused with 503 (overloaded)."""
+    request_timeout_ms: float = Field(10_000, gt=0)
+    """Deadline for a request's images to be classified, else 504."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    """Log level of the service's JSON logs."""
+
+    @field_validator("model_repository")
+    @classmethod
+    def _repository_exists(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"model repository {value} is not a directory")
+        return value
+
+    @property
+    def model_dir(self) -> Path:
+        return self.model_repository / self.model_name

@@ -1,0 +1,83 @@
+"""The one table that maps domain errors to HTTP, and the handlers that use it.
+
+Every error body is ``{"error": {"code": ..., "message": ...}}``. Client
+mistakes get a 4xx that says what was wrong; anything unexpected is logged
+with its traceback and answered with a generic 500 that leaks nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service import errors as e
+
+log = logging.getLogger(__name__)
+
+RETRY = {"Retry-After": "1"}
+# (status, extra headers); the most specific class wins (looked up along the MRO).
+STATUS: dict[type[e.ServiceError], tuple[int, dict[str, str] | None]] = {
+    e.InvalidInput: (422, None),
+    e.UnsupportedImageFormat: (415, None),
+    e.UnsupportedMediaType: (415, None),
+    e.TooLarge: (413, None),
+    e.Unauthorized: (401, {"WWW-Authenticate": "Bearer"}),
+    e.ModelNotFound: (404, None),
+    e.NotReady: (503, RETRY),
+    e.Overloaded: (503, RETRY),
+    e.DeadlineExceeded: (504, None),
+    e.ModelLoadError: (500, None),
+}
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+def status_for(exc: e.ServiceError) -> tuple[int, dict[str, str] | None]:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500, None
+
+
+async def handle_service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.ServiceError)
+    status, headers = status_for(exc)
+    if status == 500:
+        log.error("service error on %s: %s", request.url.path, exc.message)
+        return JSONResponse(error_body("internal_error", "internal server error"), status_code=status)
+    return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=headers)
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
+        for err in exc.errors()[:5]
+    )
+    return JSONResponse(error_body("invalid_request", problems or "invalid request"), status_code=422)
+
+
+async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return JSONResponse(
+        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(e.ServiceError, handle_service_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, handle_http_exception)
+    app.add_exception_handler(Exception, handle_unexpected)

@@ -1,0 +1,198 @@
+"""Open Inference Protocol v2 infer bodies <-> arrays, with Triton's binary tensor data extension.
+
+A request body is a JSON document, optionally followed by raw tensor bytes; then the
+``Inference-Header-Content-Length`` header gives the JSON's length and each binary input says
+its size in ``parameters.binary_data_size``. Responses use the same layout for the outputs asked
+for as binary (``binary_data`` on the output, else ``binary_data_output`` on the request).
+
+The model takes one input, float32 ``[N, 28, 28]`` in [0, 1], and returns one output, named
+``probabilities``: ``[N, 10]`` with softmax already applied (the ONNX graph's ``logits`` are not
+exposed, so the name says what the numbers are). Pure functions: no I/O, no state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+from pydantic import ValidationError
+
+from service.errors import InvalidArray, InvalidInput, TooManyImages
+from service.v2_schemas import InferRequest, RequestInput, RequestOutput
+
+OUTPUT = "probabilities"
+DATATYPE = "FP32"
+WIRE_DTYPE = np.dtype("<f4")  # binary tensors are little-endian, row-major, unpadded
+IMAGE_SHAPE = (28, 28)
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    name: str
+    binary: bool
+
+
+@dataclass(frozen=True)
+class DecodedRequest:
+    images: np.ndarray  # float32 [N, 28, 28] in [0, 1]
+    request_id: str | None
+    outputs: list[OutputSpec]
+
+
+def decode_request(
+    body: bytes, header_length: str | None, input_name: str, max_images: int
+) -> DecodedRequest:
+    """An infer request body (and its header-length header, if any) -> images and what to return."""
+    header, binary = split_body(body, header_length)
+    try:
+        request = InferRequest.model_validate_json(header)
+    except ValidationError as exc:
+        raise InvalidInput(_describe(exc)) from None
+    images = _images(request.inputs, binary, input_name, max_images)
+    return DecodedRequest(images, request.id, _outputs(request))
+
+
+def split_body(body: bytes, header_length: str | None) -> tuple[bytes, bytes]:
+    """The JSON document and the binary tensor data after it."""
+    if header_length is None:
+        return body, b""
+    length = header_length.strip()
+    if not (length.isascii() and length.isdigit()):
+        raise InvalidInput(f"Inference-Header-Content-Length must be a byte count, got {header_length!r}")
+    if int(length) > len(body):
+        raise InvalidInput(f"Inference-Header-Content-Length is {length} but the body has {len(body)} bytes")
+    return body[: int(length)], body[int(length) :]
+
+
+def encode_response(
+    probabilities: np.ndarray,
+    model_name: str,
+    model_version: int,
+    request_id: str | None,
+    outputs: list[OutputSpec],
+) -> tuple[bytes, int | None]:
+    """Probabilities ``[N, 10]`` -> (response body, JSON length if binary data follows, else None)."""
+    documents: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    for spec in outputs:
+        document: dict[str, Any] = {
+            "name": spec.name,
+            "datatype": DATATYPE,
+            "shape": list(probabilities.shape),
+        }
+        if spec.binary:
+            chunks.append(probabilities.astype(WIRE_DTYPE).tobytes())
+            document["parameters"] = {"binary_data_size": len(chunks[-1])}
+        else:
+            document["data"] = probabilities.astype(np.float32).ravel()
+        documents.append(document)
+    response: dict[str, Any] = {"model_name": model_name, "model_version": str(model_version)}
+    if request_id is not None:
+        response["id"] = request_id
+    response["outputs"] = documents
+    header = orjson.dumps(response, option=orjson.OPT_SERIALIZE_NUMPY)
+    return (header + b"".join(chunks), len(header)) if chunks else (header, None)
+
+
+def _images(inputs: list[RequestInput], binary: bytes, input_name: str, max_images: int) -> np.ndarray:
+    if len(inputs) != 1 or inputs[0].name != input_name:
+        names = ", ".join(repr(i.name) for i in inputs)
+        raise InvalidInput(f"expected one input named {input_name!r}, got {names}")
+    tensor = inputs[0]
+    _check_header(tensor, max_images)
+    size = (tensor.parameters or {}).get("binary_data_size")
+    if size is None and binary:
+        raise InvalidInput(f"{len(binary)} bytes follow the JSON but no input declares binary_data_size")
+    values = _from_json(tensor) if size is None else _from_binary(tensor, size, binary)
+    return _check_values(values.reshape(tensor.shape))
+
+
+def _check_header(tensor: RequestInput, max_images: int) -> None:
+    if tensor.datatype != DATATYPE:
+        raise InvalidInput(
+            f"input {tensor.name!r} has datatype {tensor.datatype}; this model takes {DATATYPE}"
+        )
+    if len(tensor.shape) != 3 or tuple(tensor.shape[1:]) != IMAGE_SHAPE:
+        raise InvalidInput(f"input {tensor.name!r} has shape {tensor.shape}; expected [N, 28, 28]")
+    if tensor.shape[0] == 0:
+        raise InvalidInput("no images in the request (the batch dimension is 0)")
+    if tensor.shape[0] > max_images:
+        raise TooManyImages(f"{tensor.shape[0]} images in one request; the limit is {max_images}")
+
+
+def _from_json(tensor: RequestInput) -> np.ndarray:
+    expected = int(np.prod(tensor.shape))
+    if tensor.data is None:
+        raise InvalidInput(f"input {tensor.name!r} has neither data nor parameters.binary_data_size")
+    try:
+        values = np.asarray(tensor.data)
+    except ValueError:  # ragged nesting
+        raise InvalidInput(f"input {tensor.name!r}: data is not a rectangular array of numbers") from None
+    if values.dtype.kind not in "iuf":
+        raise InvalidInput(f"input {tensor.name!r}: data must hold only numbers")
+    if values.size != expected:
+        raise InvalidInput(
+            f"input {tensor.name!r}: shape {tensor.shape} needs {expected} values, data has {values.size}"
+        )
+    return values.astype(np.float64).ravel()
+
+
+def _from_binary(tensor: RequestInput, size: object, binary: bytes) -> np.ndarray:
+    expected = int(np.prod(tensor.shape)) * WIRE_DTYPE.itemsize
+    if tensor.data is not None:
+        raise InvalidInput(f"input {tensor.name!r} has both data and binary_data_size")
+    if isinstance(size, bool) or not isinstance(size, int) or size != expected:
+        raise InvalidInput(
+            f"input {tensor.name!r}: binary_data_size is {size!r}; shape {tensor.shape} "
+            f"as {DATATYPE} is {expected} bytes"
+        )
+    if len(binary) != expected:
+        raise InvalidInput(
+            f"input {tensor.name!r}: {expected} bytes of tensor data expected, got {len(binary)}"
+        )
+    return np.frombuffer(binary, dtype=WIRE_DTYPE).astype(np.float32)
+
+
+def _check_values(images: np.ndarray) -> np.ndarray:
+    """Finite and in [0, 1], the model's input contract (pixel / 255); then float32."""
+    bad = ~np.isfinite(images) | (images < 0) | (images > 1)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise InvalidArray(
+            f"pixel {list(where)} is {images[where]:g}; values must be finite and in [0, 1] (pixel / 255)"
+        )
+    return np.ascontiguousarray(images, dtype=np.float32)
+
+
+def _outputs(request: InferRequest) -> list[OutputSpec]:
+    default = _flag(request.parameters, "binary_data_output", False)
+    if not request.outputs:
+        return [OutputSpec(OUTPUT, default)]
+    return [_output(asked, default) for asked in request.outputs]
+
+
+def _output(asked: RequestOutput, default: bool) -> OutputSpec:
+    if asked.name != OUTPUT:
+        raise InvalidInput(
+            f"unknown output {asked.name!r}; the model has one output, {OUTPUT!r} (softmax applied)"
+        )
+    if "classification" in (asked.parameters or {}):
+        raise InvalidInput("the classification extension is not supported; ask for the probabilities")
+    return OutputSpec(OUTPUT, _flag(asked.parameters, "binary_data", default))
+
+
+def _flag(parameters: dict[str, Any] | None, name: str, default: bool) -> bool:
+    value = (parameters or {}).get(name, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"parameter {name} must be true or false, got {value!r}")
+    return value
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err["loc"])
+        problems.append(f"{where or 'body'}: {err['msg']}")
+    return "invalid inference request: " + "; ".join(problems)

@@ -1,0 +1,117 @@
+"""Run the project's deploy/nginx.conf with a real nginx, as the current user, in a temp prefix.
+
+deploy/nginx.conf is the http-context file that compose mounts into the nginx image. Tests
+point its one upstream ``server`` line at local backends (keeping every parameter) and its
+``listen`` at a free port, then wrap it in a minimal main config whose pid, logs and temp
+paths all live under the prefix.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX_CONF = ROOT / "deploy" / "nginx.conf"
+# Host:port, then the peer parameters (max_fails=..., fail_timeout=...) that every backend keeps.
+_SERVER = re.compile(r"^([ \t]*)server[ \t]+replica:8000([ \t][^;]*)?;", re.MULTILINE)
+_LISTEN = re.compile(r"^([ \t]*)listen[ \t]+8080;", re.MULTILINE)
+# Which backends answered each request: "127.0.0.1:1, 127.0.0.1:2" when nginx retried.
+ACCESS_LOG_FORMAT = "$status $request_time [$upstream_addr] [$upstream_status]"
+
+MAIN_CONF = """\
+{user}worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 512; }}
+http {{
+    log_format upstreams '{log_format}';
+    access_log {prefix}/access.log upstreams;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    include {prefix}/site.conf;
+}}
+"""
+
+
+def nginx_binary() -> str | None:
+    """The nginx executable (Debian puts it in /usr/sbin, off a normal user's PATH), if installed."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def render_site(backends: Sequence[str], port: int) -> str:
+    """deploy/nginx.conf with one ``server`` line per ``host:port`` backend and ``listen`` on ``port``."""
+    text = NGINX_CONF.read_text(encoding="utf-8")
+    servers = _SERVER.findall(text)
+    assert len(servers) == 1, f"{NGINX_CONF} should have one 'server replica:8000 ...;' line, has {servers}"
+    indent, params = servers[0]
+    lines = "\n".join(f"{indent}server {backend}{params};" for backend in backends)
+    text = _SERVER.sub(lambda _: lines, text)
+    text, listens = _LISTEN.subn(rf"\1listen 127.0.0.1:{port};", text)
+    assert listens == 1, f"{NGINX_CONF} should have one 'listen 8080;' line"
+    return text
+
+
+def write_config(prefix: Path, backends: Sequence[str], port: int) -> Path:
+    """Write site.conf and the main nginx.conf under ``prefix``; return the main config's path."""
+    prefix.mkdir(parents=True, exist_ok=True)
+    (prefix / "site.conf").write_text(render_site(backends, port), encoding="utf-8")
+    # A root master would hand its workers to `nobody`, who cannot enter a private temp dir.
+    user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
+    main = prefix / "nginx.conf"
+    main.write_text(
+        MAIN_CONF.format(user=user, prefix=prefix, log_format=ACCESS_LOG_FORMAT), encoding="utf-8"
+    )
+    return main
+
+
+def check_config(nginx: str, conf: Path) -> subprocess.CompletedProcess[str]:
+    """``nginx -t`` on ``conf``; the result carries nginx's own verdict in stderr."""
+    cmd = [nginx, "-t", "-q", "-e", "stderr", "-p", str(conf.parent), "-c", str(conf)]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)
+
+
+@contextmanager
+def running_nginx(nginx: str, conf: Path, port: int, timeout_s: float = 15.0) -> Iterator[str]:
+    """Run nginx in the foreground (``daemon off``); yield its base URL once it answers."""
+    cmd = [nginx, "-e", "stderr", "-p", str(conf.parent), "-c", str(conf), "-g", "daemon off;"]
+    log = conf.parent / "stderr.log"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(cmd, stderr=stderr)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_answers(f"{url}/lb/healthz", proc, log, timeout_s)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_answers(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"nginx exited with code {proc.returncode}: {log.read_text().strip()}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"nginx at {url} did not answer within {timeout_s}s")

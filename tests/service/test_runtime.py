@@ -1,0 +1,90 @@
+"""ModelRuntime with real onnxruntime: it serves the committed model and refuses mismatched ones."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from service.errors import ModelLoadError
+from service.runtime import CPU, ModelRuntime, OrtOptions
+from tests.live import MODELS
+
+
+def latest(name: str = "mnist-lstm") -> Path:
+    return max((p for p in (MODELS / name).iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A private copy of the latest default model version, safe to damage."""
+    target = tmp_path / "mnist-lstm" / latest().name
+    shutil.copytree(latest(), target)
+    return target
+
+
+def edit_sidecar(version_dir: Path, **changes: object) -> None:
+    path = version_dir / "model.json"
+    path.write_text(json.dumps(json.loads(path.read_text()) | changes))
+
+
+def test_loads_and_predicts_probabilities() -> None:
+    runtime = ModelRuntime.load(latest())
+    assert runtime.provider == CPU
+    probs = runtime.predict(np.zeros((5, 28, 28), np.float32))
+    assert probs.shape == (5, 10) and probs.dtype == np.float32
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+    meta = runtime.metadata()
+    assert meta["name"] == "mnist-lstm" and meta["provider"] == CPU and meta["test_accuracy"] > 0.99
+
+
+def test_int8_variant_loads_too() -> None:
+    runtime = ModelRuntime.load(latest("mnist-lstm-int8"))
+    assert runtime.metadata()["quantization"]["weight_type"] == "int8"
+
+
+def test_sha256_mismatch_is_refused(copy: Path) -> None:
+    with (copy / "model.onnx").open("ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelLoadError, match="sha256"):
+        ModelRuntime.load(copy)
+
+
+def test_missing_sidecar_is_refused(copy: Path) -> None:
+    (copy / "model.json").unlink()
+    with pytest.raises(ModelLoadError, match=r"no model\.json"):
+        ModelRuntime.load(copy)
+
+
+def test_io_names_must_match_the_sidecar(copy: Path) -> None:
+    edit_sidecar(copy, inputs=[{"name": "image", "datatype": "FP32", "shape": [-1, 28, 28]}])
+    with pytest.raises(ModelLoadError, match="I/O names"):
+        ModelRuntime.load(copy)
+
+
+def test_unsupported_contract_is_refused(copy: Path) -> None:
+    sidecar = json.loads((copy / "model.json").read_text())
+    edit_sidecar(copy, preprocessing=sidecar["preprocessing"] | {"value_range": [0, 255]})
+    with pytest.raises(ModelLoadError, match="input contract"):
+        ModelRuntime.load(copy)
+
+
+def test_corrupt_onnx_with_matching_checksum_is_refused(copy: Path) -> None:
+    garbage = b"this is not an onnx model"
+    (copy / "model.onnx").write_bytes(garbage)
+    edit_sidecar(copy, sha256=hashlib.sha256(garbage).hexdigest())
+    with pytest.raises(ModelLoadError, match="cannot load"):
+        ModelRuntime.load(copy)
+
+
+def test_explicit_cuda_without_cuda_fails_clearly() -> None:
+    with pytest.raises(ModelLoadError, match=r"cuda.*DIGITS_PROVIDER=cpu"):
+        ModelRuntime.load(latest(), OrtOptions(provider="cuda"))
+
+
+def test_auto_falls_back_to_cpu() -> None:
+    assert ModelRuntime.load(latest(), OrtOptions(provider="auto")).provider == CPU
