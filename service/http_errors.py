@@ -1,6 +1,7 @@
 """The one table that maps domain errors to HTTP, and the handlers that use it.
 
-Every error body is ``{"error": {"code": ..., "message": ...}}``. Client
+Every error body is ``{"error": {"code": ..., "message": ...}}``, or under ``/v2`` the Open
+Inference Protocol's ``{"error": "..."}``. Client
 mistakes get a 4xx that says what was wrong; anything unexpected is logged
 with its traceback and answered with a generic 500 that leaks nothing.
 """
@@ -8,6 +9,7 @@ with its traceback and answered with a generic 500 that leaks nothing.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,8 +36,23 @@ STATUS: dict[type[e.ServiceError], tuple[int, dict[str, str] | None]] = {
 }
 
 
-def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+V2_PREFIX = "/v2"
+
+
+def error_body(path: str, code: str, message: str) -> dict[str, Any]:
+    """Our shape, ``{"error": {"code", "message"}}``, or the v2 protocol's ``{"error": message}``."""
+    if path == V2_PREFIX or path.startswith(V2_PREFIX + "/"):
+        return {"error": message}
     return {"error": {"code": code, "message": message}}
+
+
+def error_response(
+    path: str, status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The protocol answers every unacceptable request with 400 where our table says 422."""
+    if status == 422 and path.startswith(V2_PREFIX):
+        status = 400
+    return JSONResponse(error_body(path, code, message), status_code=status, headers=headers)
 
 
 def status_for(exc: e.ServiceError) -> tuple[int, dict[str, str] | None]:
@@ -50,8 +67,8 @@ async def handle_service_error(request: Request, exc: Exception) -> JSONResponse
     status, headers = status_for(exc)
     if status == 500:
         log.error("service error on %s: %s", request.url.path, exc.message)
-        return JSONResponse(error_body("internal_error", "internal server error"), status_code=status)
-    return JSONResponse(error_body(exc.code, exc.message), status_code=status, headers=headers)
+        return error_response(request.url.path, 500, "internal_error", "internal server error")
+    return error_response(request.url.path, status, exc.code, exc.message, headers)
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -60,20 +77,19 @@ async def handle_validation_error(request: Request, exc: Exception) -> JSONRespo
         f"{'.'.join(str(p) for p in err.get('loc', ()))}: {err.get('msg', 'invalid')}"
         for err in exc.errors()[:5]
     )
-    return JSONResponse(error_body("invalid_request", problems or "invalid request"), status_code=422)
+    return error_response(request.url.path, 422, "invalid_request", problems or "invalid request")
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return JSONResponse(
-        error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None)
-    )
+    headers = getattr(exc, "headers", None)
+    return error_response(request.url.path, exc.status_code, code, str(exc.detail), headers)
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+    return error_response(request.url.path, 500, "internal_error", "internal server error")
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -39,7 +39,7 @@ class BodyLimitMiddleware:
             return await self.app(scope, receive, send)
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            return await _reject(send, self.max_bytes)
+            return await _reject(scope["path"], send, self.max_bytes)
         received = 0
 
         async def limited_receive() -> Message:
@@ -104,8 +104,9 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-async def _reject(send: Send, limit: int) -> None:
-    body = orjson.dumps(error_body("payload_too_large", f"request body exceeds the limit of {limit} bytes"))
+async def _reject(path: str, send: Send, limit: int) -> None:
+    message = f"request body exceeds the limit of {limit} bytes"
+    body = orjson.dumps(error_body(path, "payload_too_large", message))
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 413, "headers": headers})
     await send({"type": "http.response.body", "body": body})

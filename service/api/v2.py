@@ -15,22 +15,15 @@ protocol answers every unacceptable request with 400 where the table says 422.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
 from service.codec import INLINE_DECODE_BYTES
 from service.config import Settings
 from service.deps import StateDep
-from service.errors import ModelNotFound, ServiceError, UnsupportedMediaType
-from service.http_errors import status_for
+from service.errors import ModelNotFound, UnsupportedMediaType
 from service.runtime import CUDA
 from service.state import ServiceState
 from service.v2_codec import DATATYPE, OUTPUT, DecodedRequest, decode_request, encode_response
@@ -60,33 +53,7 @@ EXTENSIONS = ["binary_tensor_data", "model_configuration"]
 HEADER_LENGTH = "Inference-Header-Content-Length"
 
 
-class V2Route(APIRoute):
-    """A route that answers its errors in the protocol's shape, ``{"error": "<message>"}``."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except (HTTPException, RequestValidationError):
-                raise  # FastAPI's own, answered by the app's handlers
-            except Exception as exc:
-                return v2_error(request, exc)
-
-        return handle
-
-
-def v2_error(request: Request, exc: Exception) -> JSONResponse:
-    """The status and headers from the one error table; 422 becomes the protocol's 400."""
-    status, headers = status_for(exc) if isinstance(exc, ServiceError) else (500, None)
-    if status == 500 or not isinstance(exc, ServiceError):  # never leak internals
-        log.error("error on %s %s", request.method, request.url.path, exc_info=exc)
-        return JSONResponse({"error": "internal server error"}, status_code=500)
-    return JSONResponse({"error": exc.message}, status_code=400 if status == 422 else status, headers=headers)
-
-
-router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"], route_class=V2Route)
+router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
 MODEL_ERRORS = v2_error_responses(404, 503)
 
 

@@ -340,3 +340,12 @@ def test_not_ready_is_503_with_retry_after() -> None:
         response = asyncio.run(call(method, path, **kwargs))
         assert_v2_error(response, 503, "not loaded yet")
         assert response.headers["retry-after"] == "1"
+
+
+def test_errors_outside_the_routes_keep_the_protocol_shape(http: httpx.Client) -> None:
+    unmatched = http.get("/v2/models/mnist-lstm/nonsense")
+    assert unmatched.status_code == 404 and isinstance(unmatched.json()["error"], str)
+    too_big = http.post("/v2/models/mnist-lstm/infer", content=b"x" * (11 * 1024 * 1024))
+    assert too_big.status_code == 413 and "exceeds" in too_big.json()["error"]
+    outside = http.get("/nope")
+    assert outside.json()["error"]["code"] == "not_found", "the rest of the API keeps its own shape"
