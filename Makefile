@@ -14,7 +14,11 @@ ifneq ($(wildcard ../shared/data/mnist/t10k-labels-idx1-ubyte.gz),)
 export MNIST_DIR ?= $(abspath ../shared/data/mnist)
 endif
 
-.PHONY: setup serve train test lint typecheck pytest bench clean
+# Debian packages the tests drive for real (nginx for the scale-out fault test, wrk for the benchmark
+# smoke test). Installed when missing and we are root; otherwise those tests skip with a message.
+SYSTEM_PACKAGES ?= nginx wrk
+
+.PHONY: setup sysdeps serve train test lint typecheck pytest compose-smoke bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +32,15 @@ $(VENV)/.all: $(VENV)/bin/activate pyproject.toml constraints.txt
 
 setup: $(VENV)/.all  ## create .venv with everything (service, training, dev)
 
+sysdeps:  ## install the Debian packages the tests use, if missing (needs root)
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $$missing"; \
+		(apt-get install -y -qq --no-install-recommends $$missing || \
+		 (apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing)) >/dev/null; \
+	else echo "not installing $$missing (needs root and apt-get): tests that use them will skip"; fi
+
 serve: $(VENV)/.service  ## run the service on the committed default model
 	$(PY) -m service --host $(HOST) --port $(PORT)
 
@@ -39,12 +52,15 @@ lint: $(VENV)/.all  ## ruff check + ruff format --check
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.all  ## mypy
-	$(VENV)/bin/mypy training service tests
+	$(VENV)/bin/mypy training service tests eval bench
 
-pytest: $(VENV)/.all
+pytest: $(VENV)/.all sysdeps
 	$(PY) -m pytest
 
-test: lint typecheck pytest  ## lint, types and the test suite
+compose-smoke:  ## build the image and run docker compose up for real (via ../shared/tools/compose-smoke)
+	bash scripts/compose-smoke.sh
+
+test: lint typecheck pytest compose-smoke  ## lint, types, the test suite and the container smoke test
 
 bench: $(VENV)/.all  ## the load-testing benchmark (prints a table, writes bench/results/)
 	$(PY) -m bench.run

@@ -94,6 +94,7 @@ def _session_options(options: OrtOptions) -> ort.SessionOptions:
 def _open_session(path: Path, options: OrtOptions) -> tuple[ort.InferenceSession, str]:
     """Open on CUDA when asked or (``auto``) when it really works; otherwise on the CPU."""
     opts = _session_options(options)
+    ort.disable_telemetry_events()  # it would try to write an ID to a (possibly read-only) disk
     available = ort.get_available_providers()
     if options.provider == "cuda" and CUDA not in available:
         raise ModelLoadError(
