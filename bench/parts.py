@@ -1,0 +1,114 @@
+"""The benchmark's parts, each given the parsed command line: sweeps, 64-image requests, raw ORT, overload.
+
+Every part returns plain dicts (JSON-ready). Servers are started here and always stopped by PID.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench import overload, servers
+from bench.bodies import Body, predict_body
+from bench.digits import Digit
+from bench.ort_raw import load_runtime, measure
+from bench.sweep import SweepConfig, medians, sweep
+from bench.wrk import run_wrk
+from service.config import Settings
+
+SWEPT = ("service", "nobatch", "naive")
+SPECS = {
+    "service": servers.service("service"),
+    "nobatch": servers.service("nobatch", max_batch_size=1, max_batch_wait_ms=0),
+    "naive": servers.naive(),
+}
+ORT_BATCHES = [1, 8, 64, 256, 512]
+
+
+def sweep_config(args: argparse.Namespace, concurrency: list[int]) -> SweepConfig:
+    return SweepConfig(concurrency, args.duration, args.warmup, args.repeats, args.pin_client)
+
+
+def body_file(body: Body, work_dir: Path, name: str) -> Path:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    return body.write(work_dir / f"{name}.body")
+
+
+def run_sweeps(args: argparse.Namespace, digits: list[Digit], work_dir: Path) -> dict[str, Any]:
+    """The concurrency sweep and the 64-image part, against servers started once for both."""
+    names = [n for n in SWEPT if n in args.only]
+    if "batch64" in args.only:
+        names += [n for n in ("service", "naive") if n not in names]
+    specs = [SPECS[n] for n in names] + args.variant
+    results: dict[str, Any] = {}
+    with servers.running_all(specs, work_dir / "logs") as urls:
+        swept_names = [n for n in SWEPT if n in args.only] + [v.name for v in args.variant]
+        swept = {n: urls[n] for n in swept_names}
+        if swept:
+            results["sweep"] = sweep_part(args, swept, predict_body(digits[:1], args.payload), work_dir)
+        if "batch64" in args.only:
+            batch_urls = {n: urls[n] for n in ("service", "naive")}
+            results["batch64"] = batch_part(
+                args, batch_urls, predict_body(digits[:64], args.payload), work_dir
+            )
+    return results
+
+
+def sweep_part(args: argparse.Namespace, urls: dict[str, str], body: Body, work_dir: Path) -> dict[str, Any]:
+    print(
+        f"Sweep: {', '.join(urls)} at c={args.concurrency}, {args.duration:g} s x {args.repeats}", flush=True
+    )
+    runs = sweep(
+        urls, body_file(body, work_dir, "one"), body.content_type, sweep_config(args, args.concurrency)
+    )
+    return {"payload": args.payload, "medians": _dicts(medians(runs)), "runs": _run_dicts(runs)}
+
+
+def batch_part(args: argparse.Namespace, urls: dict[str, str], body: Body, work_dir: Path) -> dict[str, Any]:
+    print(f"{body.images}-image requests: {', '.join(urls)} at c={args.batch_concurrency}", flush=True)
+    config = sweep_config(args, args.batch_concurrency)
+    runs = sweep(urls, body_file(body, work_dir, "batch"), body.content_type, config)
+    return {"images_per_request": body.images, "payload": args.payload, "medians": _dicts(medians(runs))}
+
+
+def ort_part(args: argparse.Namespace, digits: list[Digit]) -> list[dict[str, Any]]:
+    settings = Settings(
+        model_repository=Path(os.environ.get("DIGITS_MODEL_REPOSITORY", servers.ROOT / "models"))
+    )
+    print(
+        f"Raw onnxruntime: batches {ORT_BATCHES}, intra-op threads {settings.ort_intra_op_threads}",
+        flush=True,
+    )
+    runtime = load_runtime(settings)
+    seconds = 0.2 if args.quick else 1.0
+    return [asdict(p) for p in measure(runtime, digits, ORT_BATCHES, seconds, args.repeats)]
+
+
+def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path) -> dict[str, Any]:
+    body = predict_body(digits[:1], args.payload)
+    spec = servers.service("overload", max_queue_images=args.overload_queue)
+    with servers.running(spec, work_dir / "logs") as url:
+        saturation = run_wrk(
+            f"{url}/predict",
+            body_file(body, work_dir, "one"),
+            body.content_type,
+            64,
+            max(2.0, args.duration / 3),
+            args.pin_client,
+        ).rps
+        target = args.overload_factor * saturation
+        print(f"Overload: saturation {saturation:.0f} req/s, offering {target:.0f} req/s", flush=True)
+        result = asyncio.run(overload.run_overload(f"{url}/predict", body, target, args.overload_duration))
+    return {"saturation_rps": saturation, "queue_images": args.overload_queue, **asdict(result)}
+
+
+def _dicts(points: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:
+    return {name: [asdict(p) for p in ps] for name, ps in points.items()}
+
+
+def _run_dicts(runs: dict[str, dict[int, list[Any]]]) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    return {name: {str(c): [asdict(p) for p in ps] for c, ps in by_c.items()} for name, by_c in runs.items()}

@@ -1,0 +1,107 @@
+"""Print a run's results as tables and save them as ``bench/results/<timestamp>.json`` + ``latest.json``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from bench.targets import Target
+
+
+def sweep_table(sweep: dict[str, Any]) -> str:
+    medians: dict[str, list[dict[str, Any]]] = sweep["medians"]
+    naive = {p["concurrency"]: p["rps"] for p in medians.get("naive", [])}
+    rows = [
+        f"{'conc':>5} {'server':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>9} {'errors':>6} {'vs naive':>8}"
+    ]
+    levels = sorted({p["concurrency"] for points in medians.values() for p in points})
+    for concurrency in levels:
+        for name, points in medians.items():
+            for p in (p for p in points if p["concurrency"] == concurrency):
+                ratio = f"{p['rps'] / naive[concurrency]:7.2f}x" if naive.get(concurrency) else "       -"
+                rows.append(
+                    f"{concurrency:>5} {name:<8} {p['rps']:>8.0f} {p['p50_ms']:>8.2f} {p['p99_ms']:>9.2f} "
+                    f"{p['errors']:>6} {ratio:>8}"
+                )
+    return "\n".join(rows)
+
+
+def batch_table(batch: dict[str, Any], ort: list[dict[str, Any]]) -> str:
+    images = batch["images_per_request"]
+    ceiling = next((p["images_per_s"] for p in ort if p["batch"] == images), None)
+    rows = [
+        f"{'conc':>5} {'server':<8} {'req/s':>8} {'images/s':>9} {'p50 ms':>8} {'p99 ms':>9} {'vs ORT':>7}"
+    ]
+    for name, points in batch["medians"].items():
+        for p in points:
+            rate = p["rps"] * images
+            share = f"{rate / ceiling:6.0%}" if ceiling else "     -"
+            rows.append(
+                f"{p['concurrency']:>5} {name:<8} {p['rps']:>8.1f} {rate:>9.0f} {p['p50_ms']:>8.2f} "
+                f"{p['p99_ms']:>9.2f} {share:>7}"
+            )
+    return "\n".join(rows)
+
+
+def ort_table(ort: list[dict[str, Any]]) -> str:
+    rows = [f"{'batch':>5} {'images/s':>9} {'ms/batch':>9}"]
+    rows += [f"{p['batch']:>5} {p['images_per_s']:>9.0f} {p['ms_per_batch']:>9.3f}" for p in ort]
+    return "\n".join(rows)
+
+
+def overload_lines(o: dict[str, Any]) -> str:
+    def ms(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f} ms"
+
+    recovery = "not within the window" if o["recovery_s"] is None else f"{o['recovery_s']:.2f} s"
+    return "\n".join(
+        [
+            f"saturation {o['saturation_rps']:.0f} req/s (wrk, c=64); target {o['target_rps']:.0f} req/s, "
+            f"offered {o['offered_rps']:.0f} req/s for {o['duration_s']:.1f} s; "
+            f"queue {o['queue_images']} images",
+            f"statuses {o['statuses']}",
+            f"200: p50 {ms(o['ok_p50_ms'])}, p99 {ms(o['ok_p99_ms'])};  "
+            f"503: p50 {ms(o['rejected_p50_ms'])}, p99 {ms(o['rejected_p99_ms'])}",
+            f"drained {o['drain_s']:.2f} s after the load stopped; probe latency back under "
+            f"{o['threshold_ms']:.1f} ms (idle {o['baseline_ms']:.1f} ms) after {recovery}",
+        ]
+    )
+
+
+def target_lines(targets: list[Target]) -> str:
+    rows = []
+    for t in targets:
+        verdict = {True: "PASS", False: "FAIL", None: "n/a "}[t.ok]
+        value = "-" if t.value is None else f"{t.value:.3g}"
+        rows.append(f"{verdict}  {t.name}: {value} (target {t.limit})")
+    return "\n".join(rows)
+
+
+def render(results: dict[str, Any], targets: list[Target]) -> str:
+    parts = []
+    if "sweep" in results:
+        parts.append(
+            f"One image per request ({results['sweep']['payload']}), medians:\n"
+            + sweep_table(results["sweep"])
+        )
+    if "ort" in results:
+        parts.append("Raw onnxruntime, in process, service session options:\n" + ort_table(results["ort"]))
+    if "batch64" in results:
+        parts.append(
+            f"{results['batch64']['images_per_request']} images per request, medians:\n"
+            + batch_table(results["batch64"], results.get("ort", []))
+        )
+    if "overload" in results:
+        parts.append("Overload (open loop, aiohttp):\n" + overload_lines(results["overload"]))
+    parts.append("Targets:\n" + target_lines(targets))
+    return "\n\n".join(parts)
+
+
+def save(results: dict[str, Any], results_dir: Path, stamp: str) -> Path:
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / f"{stamp}.json"
+    path.write_text(json.dumps(results, indent=1) + "\n")
+    shutil.copyfile(path, results_dir / "latest.json")
+    return path

@@ -1,0 +1,77 @@
+"""The issue's targets, checked against one run's results (ratios only ever within the same run)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    value: float | None
+    limit: str
+    ok: bool | None
+    """None when this run did not measure it."""
+
+
+def _point(results: dict[str, Any], section: str, server: str, concurrency: int) -> dict[str, Any] | None:
+    for point in results.get(section, {}).get("medians", {}).get(server, []):
+        if point["concurrency"] == concurrency:
+            return dict(point)
+    return None
+
+
+def _check(name: str, value: float | None, limit: str, ok: bool) -> Target:
+    return Target(name, value, limit, ok if value is not None else None)
+
+
+def sweep_targets(results: dict[str, Any]) -> list[Target]:
+    service64, naive64 = _point(results, "sweep", "service", 64), _point(results, "sweep", "naive", 64)
+    service1, naive1 = _point(results, "sweep", "service", 1), _point(results, "sweep", "naive", 1)
+    ratio = service64["rps"] / naive64["rps"] if service64 and naive64 and naive64["rps"] else None
+    p99 = service64["p99_ms"] if service64 else None
+    errors = float(service64["errors"]) if service64 else None
+    extra = service1["p50_ms"] - naive1["p50_ms"] if service1 and naive1 else None
+    return [
+        _check("c=64 req/s, service / naive", ratio, ">= 3", ratio is not None and ratio >= 3),
+        _check("c=64 service p99 ms", p99, "<= 30", p99 is not None and p99 <= 30),
+        _check("c=64 service errors", errors, "== 0", errors == 0),
+        _check("c=1 service p50 - naive p50, ms", extra, "<= 0.3", extra is not None and extra <= 0.3),
+    ]
+
+
+def batch_target(results: dict[str, Any]) -> Target:
+    ort64 = next((p for p in results.get("ort", []) if p["batch"] == 64), None)
+    service = results.get("batch64", {}).get("medians", {}).get("service", [])
+    best = max((p["rps"] * results["batch64"]["images_per_request"] for p in service), default=None)
+    share = best / ort64["images_per_s"] if best is not None and ort64 else None
+    return _check(
+        "64-image requests, images/s / raw ORT batch 64", share, ">= 0.6", share is not None and share >= 0.6
+    )
+
+
+def overload_targets(results: dict[str, Any]) -> list[Target]:
+    overload = results.get("overload")
+    if not overload:
+        return [Target(n, None, limit, None) for n, limit in OVERLOAD_LIMITS]
+    statuses: dict[str, int] = overload["statuses"]
+    failed = float(sum(n for s, n in statuses.items() if s not in ("200", "503")))
+    p99, recovery = overload["rejected_p99_ms"], overload["recovery_s"]
+    # Measured but missing fails: no 503 at all means the excess was not shed; no recovery, not in time.
+    return [
+        Target("overload: 503 p99 ms", p99, "<= 50", p99 is not None and p99 <= 50),
+        Target("overload: failed requests (not 200, not 503)", failed, "== 0", failed == 0),
+        Target("overload: recovery s", recovery, "<= 1", recovery is not None and recovery <= 1),
+    ]
+
+
+OVERLOAD_LIMITS = [
+    ("overload: 503 p99 ms", "<= 50"),
+    ("overload: failed requests (not 200, not 503)", "== 0"),
+    ("overload: recovery s", "<= 1"),
+]
+
+
+def evaluate(results: dict[str, Any]) -> list[Target]:
+    return [*sweep_targets(results), batch_target(results), *overload_targets(results)]
