@@ -15,8 +15,8 @@ export MNIST_DIR ?= $(abspath ../shared/data/mnist)
 endif
 
 # Debian packages the tests drive for real (nginx for the scale-out fault test, wrk for the benchmark
-# smoke test). Installed when missing and we are root; otherwise those tests skip with a message.
-SYSTEM_PACKAGES ?= nginx wrk
+# smoke test, chromium for the browser tests). Installed when missing and we are root; otherwise those tests skip with a message.
+SYSTEM_PACKAGES ?= nginx wrk chromium
 
 .PHONY: setup sysdeps serve train test lint typecheck pytest compose-smoke bench clean
 

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service.api import admin, health, metrics, model_info, predict, v2
+from service.api import admin, health, metrics, model_info, page, predict, v2
 from service.config import Settings
 from service.errors import ModelLoadError
 from service.http_errors import install_error_handlers
@@ -18,6 +18,7 @@ from service.metrics import Metrics
 from service.middleware import AccessLogMiddleware, BodyLimitMiddleware
 from service.repository import ModelRepository
 from service.runtime import OrtOptions
+from service.security import SecurityHeadersMiddleware
 from service.state import ServiceState
 from service.versions import BatchPolicy
 
@@ -75,7 +76,9 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
     app.state.service, app.state.metrics = state, app_metrics
     for router in (predict.router, health.router, model_info.router, metrics.router, admin.router, v2.router):
         app.include_router(router)
+    app.include_router(page.router)  # the draw-a-digit page at /, outside the OpenAPI schema
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(AccessLogMiddleware, metrics=app_metrics)
+    app.add_middleware(SecurityHeadersMiddleware, docs_paths=(app.docs_url, app.redoc_url))
     return app

@@ -1,0 +1,70 @@
+"""Security headers on every HTTP response: a strict Content-Security-Policy and its companions.
+
+A pure ASGI middleware (like :mod:`service.middleware`): the header lists are built once, so the hot
+``/predict`` path pays one list concatenation. The draw-a-digit page and every API response get the
+strict policy below (no inline script or style, same-origin only). FastAPI's ``/docs`` (Swagger UI)
+and ``/redoc`` load their bundles from cdn.jsdelivr.net and start with an inline script, so those two
+pages get a separate, relaxed policy that admits exactly that and keeps the rest (no framing, no
+plugins, no ``<base>``, API calls to this origin only). Exempting them altogether would drop the
+anti-framing and plugin rules too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+_LOCKED = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    f"connect-src 'self'; {_LOCKED}"
+)
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_CSP = (
+    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
+    f"style-src 'self' 'unsafe-inline' {DOCS_CDN} https://fonts.googleapis.com; "
+    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: blob: https://fastapi.tiangolo.com; "
+    f"worker-src 'self' blob:; connect-src 'self'; {_LOCKED}"
+)
+COMMON = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+def _headers(csp: str) -> list[tuple[bytes, bytes]]:
+    pairs = {**COMMON, "content-security-policy": csp}
+    return [(name.encode(), value.encode()) for name, value in pairs.items()]
+
+
+class SecurityHeadersMiddleware:
+    """Add the security headers to each response; the relaxed CSP only under ``docs_paths``."""
+
+    def __init__(self, app: ASGIApp, docs_paths: Iterable[str | None] = ("/docs", "/redoc")) -> None:
+        self.app = app
+        paths = [p for p in docs_paths if p]
+        self.docs_exact, self.docs_prefixes = frozenset(paths), tuple(p + "/" for p in paths)
+        self.strict, self.docs = _headers(STRICT_CSP), _headers(DOCS_CSP)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        extra = self.docs if self._is_docs(scope) else self.strict
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _is_docs(self, scope: Scope) -> bool:
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        return path in self.docs_exact or path.startswith(self.docs_prefixes)
