@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--host", help="interface to bind (default: $DIGITS_HOST or 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default: $DIGITS_PORT or 8000)")
-    parser.add_argument("--workers", type=int, help="worker processes (default: $DIGITS_WORKERS or 1)")
+    parser.add_argument("--workers", type=int, help="processes (default: $DIGITS_WORKERS, else 1 per core)")
     args = parser.parse_args(argv)
     for name in ("host", "port", "workers"):
         if getattr(args, name) is not None:
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = Settings()  # fail fast on bad settings, before any worker starts
     configure_logging(settings.log_level)
     metrics_dir = None
-    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.worker_count > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Workers inherit this before they import prometheus_client, so /metrics aggregates them all.
         metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="digits-metrics-")
     try:
@@ -56,7 +56,7 @@ def _run(settings: Settings) -> None:
         factory=True,
         host=settings.host,
         port=settings.port,
-        workers=settings.workers,
+        workers=settings.worker_count,
         log_level=settings.log_level,
         access_log=False,
         timeout_graceful_shutdown=15,

@@ -15,7 +15,7 @@ from service.config import Settings
 from service.errors import ModelLoadError
 from service.http_errors import install_error_handlers
 from service.metrics import Metrics
-from service.middleware import AccessLogMiddleware, BodyLimitMiddleware
+from service.middleware import AccessLogMiddleware, AdmissionMiddleware, BodyLimitMiddleware
 from service.repository import ModelRepository
 from service.runtime import OrtOptions
 from service.security import SecurityHeadersMiddleware
@@ -79,6 +79,7 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
     app.include_router(page.router)  # the draw-a-digit page at /, outside the OpenAPI schema
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(AdmissionMiddleware, max_inflight=settings.max_inflight_requests, metrics=app_metrics)
     app.add_middleware(AccessLogMiddleware, metrics=app_metrics)
     app.add_middleware(SecurityHeadersMiddleware, docs_paths=(app.docs_url, app.redoc_url))
     return app

@@ -12,6 +12,7 @@ caused by the client's data becomes a domain error from :mod:`service.errors`.
 from __future__ import annotations
 
 import io
+from itertools import chain
 from typing import Literal
 
 import numpy as np
@@ -172,17 +173,20 @@ def array_to_input(values: object, value_range: Literal["0-255", "0-1"]) -> np.n
         raise InvalidArray("the value range must be '0-255' or '0-1'")
     full = 255.0 if value_range == "0-255" else 1.0
     array = _numeric_array(values)
+    if not (float(array.min()) >= 0.0 and float(array.max()) <= full):  # NaN fails both comparisons
+        _raise_first_bad(array, full, value_range)
+    return (array / full).astype(np.float32)
+
+
+def _raise_first_bad(array: np.ndarray, full: float, value_range: str) -> None:
     bad = ~np.isfinite(array)
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise InvalidArray(f"value at [{row}][{col}] is {array[row, col]}, not a finite number")
-    bad = (array < 0) | (array > full)
-    if bad.any():
-        row, col = np.argwhere(bad)[0]
-        raise InvalidArray(
-            f"value at [{row}][{col}] is {array[row, col]:g}, outside the declared range {value_range}"
-        )
-    return (array / full).astype(np.float32)
+    row, col = np.argwhere((array < 0) | (array > full))[0]
+    raise InvalidArray(
+        f"value at [{row}][{col}] is {array[row, col]:g}, outside the declared range {value_range}"
+    )
 
 
 def _numeric_array(values: object) -> np.ndarray:
@@ -202,7 +206,7 @@ def _numeric_array(values: object) -> np.ndarray:
             raise InvalidArray(f"row {row} is a {type(line).__name__}, not a list of {ARRAY_SIDE} numbers")
         if len(line) != ARRAY_SIDE:
             raise InvalidArray(f"row {row} has {len(line)} values, expected {ARRAY_SIDE}")
-    if {type(value) for line in values for value in line} <= {int, float}:
+    if set(map(type, chain.from_iterable(values))) <= {int, float}:
         try:
             return np.array(values, dtype=np.float64)  # the fast path for JSON numbers
         except OverflowError:

@@ -1,4 +1,4 @@
-"""Pure ASGI middleware: the body-size limit and the per-request access log.
+"""Pure ASGI middleware: admission control, the body-size limit and the per-request access log.
 
 Both wrap ``receive``/``send`` instead of using ``BaseHTTPMiddleware``, which
 would buffer bodies and cost ~0.1 ms per request.
@@ -39,7 +39,8 @@ class BodyLimitMiddleware:
             return await self.app(scope, receive, send)
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            return await _reject(scope["path"], send, self.max_bytes)
+            message = f"request body exceeds the limit of {self.max_bytes} bytes"
+            return await _respond(scope["path"], send, 413, "payload_too_large", message)
         received = 0
 
         async def limited_receive() -> Message:
@@ -52,6 +53,33 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class AdmissionMiddleware:
+    """Shed load before it costs anything: past ``max_inflight`` POSTs in this worker, answer 503.
+
+    The batcher's queue only fills when the model is the bottleneck; when the event loop itself is
+    saturated (parsing, decoding), excess requests would otherwise wait in line and every caller
+    would slow down. Refusing at the door keeps the accepted ones fast and the refusals quick.
+    Health, metrics and other GETs are never refused.
+    """
+
+    def __init__(self, app: ASGIApp, max_inflight: int, metrics: Metrics) -> None:
+        self.app, self.max_inflight, self.metrics = app, max_inflight, metrics
+        self.inflight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        if self.inflight >= self.max_inflight:
+            self.metrics.on_rejected()
+            message = f"the service is at capacity ({self.max_inflight} requests in progress); retry"
+            return await _respond(scope["path"], send, 503, "overloaded", message, [(b"retry-after", b"1")])
+        self.inflight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.inflight -= 1
 
 
 class AccessLogMiddleware:
@@ -104,9 +132,16 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
-async def _reject(path: str, send: Send, limit: int) -> None:
-    message = f"request body exceeds the limit of {limit} bytes"
-    body = orjson.dumps(error_body(path, "payload_too_large", message))
+async def _respond(
+    path: str,
+    send: Send,
+    status: int,
+    code: str,
+    message: str,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """An error response sent straight from middleware, in the path's error shape."""
+    body = orjson.dumps(error_body(path, code, message))
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
     await send({"type": "http.response.body", "body": body})

@@ -30,6 +30,7 @@ def live_server(timeout_s: float = 60.0, **settings: object) -> Iterator[str]:
     env = os.environ.copy()
     env.update({f"DIGITS_{k.upper()}": str(v) for k, v in settings.items()})
     env.setdefault("DIGITS_MODEL_REPOSITORY", str(MODELS))
+    env.setdefault("DIGITS_WORKERS", "1")  # tests share 2 cores; multi-worker tests ask for more
     env.update({"DIGITS_HOST": "127.0.0.1", "DIGITS_PORT": str(port), "DIGITS_LOG_LEVEL": "warning"})
     proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
