@@ -26,6 +26,8 @@ MODEL, INT8, OUTPUT = "mnist-lstm", "mnist-lstm-int8", "probabilities"
 INFER = f"/v2/models/{MODEL}/infer"
 # Not the defaults, so the config route is seen to report the settings.
 MAX_IMAGES, MAX_BATCH, MAX_WAIT_MS = 128, 32, 1.5
+# The committed version (the newest; both models are exported together, so they share it).
+V = str(max(int(p.name) for p in (MODELS / MODEL).iterdir() if p.name.isdigit()))
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +99,7 @@ def assert_v2_error(response: httpx.Response, status: int, fragment: str) -> Non
 
 def test_probes_and_server_metadata(client: triton.InferenceServerClient, http: httpx.Client) -> None:
     assert client.is_server_live() and client.is_server_ready()
-    assert client.is_model_ready(MODEL) and client.is_model_ready(INT8, "1")
+    assert client.is_model_ready(MODEL) and client.is_model_ready(INT8, V)
     assert not client.is_model_ready("nope") and not client.is_model_ready(MODEL, "7")
     metadata = client.get_server_metadata()
     app_version = http.get("/openapi.json").json()["info"]["version"]
@@ -105,11 +107,11 @@ def test_probes_and_server_metadata(client: triton.InferenceServerClient, http: 
     assert set(metadata["extensions"]) == {"binary_tensor_data", "model_configuration"}
 
 
-@pytest.mark.parametrize("version", ["", "1"])
+@pytest.mark.parametrize("version", ["", V])
 def test_model_metadata(client: triton.InferenceServerClient, version: str) -> None:
     assert client.get_model_metadata(MODEL, version) == {
         "name": MODEL,
-        "versions": ["1"],
+        "versions": [V],
         "platform": "onnxruntime_onnx",
         "inputs": [{"name": "pixels", "datatype": "FP32", "shape": [-1, 28, 28]}],
         "outputs": [{"name": OUTPUT, "datatype": "FP32", "shape": [-1, 10]}],
@@ -117,7 +119,7 @@ def test_model_metadata(client: triton.InferenceServerClient, version: str) -> N
 
 
 def test_model_config_agrees_with_metadata_and_settings(client: triton.InferenceServerClient) -> None:
-    config = client.get_model_config(INT8, "1")
+    config = client.get_model_config(INT8, V)
     metadata = client.get_model_metadata(INT8)
     assert (config["name"], config["platform"]) == (INT8, metadata["platform"])
     assert config["max_batch_size"] == MAX_IMAGES  # the most images one request may carry
@@ -144,7 +146,7 @@ def test_infer_matches_predict_on_real_digits(
 ) -> None:
     result = infer(client, pixels(digits, n), binary, request_id=f"batch-{n}")
     response = result.get_response()
-    assert (response["model_name"], response["model_version"], response["id"]) == (MODEL, "1", f"batch-{n}")
+    assert (response["model_name"], response["model_version"], response["id"]) == (MODEL, V, f"batch-{n}")
     assert ("parameters" in response["outputs"][0]) is binary  # binary_data_size only when binary
     probabilities = result.as_numpy(OUTPUT)
     assert probabilities.shape == (n, 10) and probabilities.dtype == np.float32
@@ -167,7 +169,7 @@ def test_int8_model_answers_under_its_own_name(
 def test_pinned_version_is_used_and_unknown_versions_are_404(
     client: triton.InferenceServerClient, digits: tuple[np.ndarray, np.ndarray]
 ) -> None:
-    assert infer(client, pixels(digits, 2), model_version="1").get_response()["model_version"] == "1"
+    assert infer(client, pixels(digits, 2), model_version=V).get_response()["model_version"] == V
     with pytest.raises(InferenceServerException) as caught:
         infer(client, pixels(digits, 2), model_version="7")
     assert caught.value.status() == "404" and "no loaded version 7" in str(caught.value.message())
@@ -203,7 +205,7 @@ def test_too_many_images_is_413(client: triton.InferenceServerClient) -> None:
         ("/v2/health/live", {"live": True}),
         ("/v2/health/ready", {"ready": True}),
         (f"/v2/models/{MODEL}/ready", {"name": MODEL, "ready": True}),
-        (f"/v2/models/{INT8}/versions/1/ready", {"name": INT8, "ready": True}),
+        (f"/v2/models/{INT8}/versions/{V}/ready", {"name": INT8, "ready": True}),
     ],
 )
 def test_probe_routes(http: httpx.Client, path: str, body: dict[str, Any]) -> None:
@@ -216,10 +218,10 @@ def test_probe_routes(http: httpx.Client, path: str, body: dict[str, Any]) -> No
     [
         ("/v2", {"name", "version", "extensions"}),
         (f"/v2/models/{MODEL}", {"name", "versions", "platform", "inputs", "outputs"}),
-        (f"/v2/models/{MODEL}/versions/1", {"name", "versions", "platform", "inputs", "outputs"}),
+        (f"/v2/models/{MODEL}/versions/{V}", {"name", "versions", "platform", "inputs", "outputs"}),
         (f"/v2/models/{MODEL}/config", {"name", "platform", "backend", "max_batch_size", "input", "output",
                                         "dynamic_batching", "instance_group"}),
-        (f"/v2/models/{INT8}/versions/1/config", {"name", "platform", "backend", "max_batch_size", "input",
+        (f"/v2/models/{INT8}/versions/{V}/config", {"name", "platform", "backend", "max_batch_size", "input",
                                                   "output", "dynamic_batching", "instance_group"}),
     ],
 )  # fmt: skip
@@ -252,7 +254,7 @@ def test_json_infer_with_nested_data(http: httpx.Client, digits: tuple[np.ndarra
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     assert "inference-header-content-length" not in response.headers
     body = response.json()
-    assert (body["model_name"], body["model_version"], body["id"]) == (MODEL, "1", "42")
+    assert (body["model_name"], body["model_version"], body["id"]) == (MODEL, V, "42")
     (output,) = body["outputs"]
     assert (output["name"], output["datatype"], output["shape"]) == (OUTPUT, "FP32", [2, 10])
     assert np.argmax(np.reshape(output["data"], (2, 10)), axis=1).tolist() == digits[1][:2].tolist()
