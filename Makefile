@@ -18,7 +18,7 @@ endif
 # smoke test, chromium for the browser tests). Installed when missing and we are root; otherwise those tests skip with a message.
 SYSTEM_PACKAGES ?= nginx wrk chromium
 
-.PHONY: setup sysdeps serve train test lint typecheck pytest compose-smoke bench clean
+.PHONY: setup sysdeps serve train test lint typecheck pytest audit compose-smoke bench clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -52,15 +52,19 @@ lint: $(VENV)/.all  ## ruff check + ruff format --check
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(VENV)/.all  ## mypy
-	$(VENV)/bin/mypy training service tests eval bench
+	$(VENV)/bin/mypy training service tests eval bench scripts
 
 pytest: $(VENV)/.all sysdeps
 	$(PY) -m pytest
 
+# Fails on a known vulnerability in a pinned version; only warns when the vulnerability service is unreachable.
+audit: $(VENV)/.all  ## pip-audit the pins in constraints.txt
+	$(PY) scripts/audit.py --requirements constraints.txt
+
 compose-smoke:  ## build the image and run docker compose up for real (via ../shared/tools/compose-smoke)
 	bash scripts/compose-smoke.sh
 
-test: lint typecheck pytest compose-smoke  ## lint, types, the test suite and the container smoke test
+test: lint typecheck pytest audit compose-smoke  ## lint, types, the test suite, pip-audit and the container smoke test
 
 bench: $(VENV)/.all  ## the load-testing benchmark (prints a table, writes bench/results/)
 	$(PY) -m bench.run

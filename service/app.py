@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from service.api import admin, health, metrics, model_info, page, predict, v2
 from service.config import Settings
@@ -82,4 +83,12 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
     app.add_middleware(AdmissionMiddleware, max_inflight=settings.max_inflight_requests, metrics=app_metrics)
     app.add_middleware(AccessLogMiddleware, metrics=app_metrics)
     app.add_middleware(SecurityHeadersMiddleware, docs_paths=(app.docs_url, app.redoc_url))
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "authorization", "x-request-id"],
+            expose_headers=["x-request-id"],
+        )
     return app

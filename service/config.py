@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     """Deadline for a request's images to be classified, else 504."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the service's JSON logs."""
+    cors_origins: list[str] = []
+    """Origins allowed to call the API from browsers; empty = CORS off (env: a JSON list,
+    e.g. ``DIGITS_CORS_ORIGINS='["https://example.org"]'``)."""
 
     @field_validator("model_repository")
     @classmethod

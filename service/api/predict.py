@@ -10,12 +10,13 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from service.api.examples import SEVEN_PNG_BASE64, TWO_PIXELS
 from service.codec import encode_predictions, images_from_files, images_from_json
 from service.config import Settings
 from service.deps import StateDep
-from service.errors import UnsupportedMediaType
+from service.errors import InvalidInput, TooManyImages, UnsupportedMediaType
 from service.schemas import PredictRequest, PredictResponse, error_responses
 
 router = APIRouter(tags=["predict"])
@@ -79,11 +80,30 @@ async def _read_images(request: Request, settings: Settings, return_input: bool)
         images, asked = await images_from_json(await request.body(), *limits)
         return images, return_input or asked
     if content_type == "multipart/form-data":
-        async with request.form(max_files=settings.max_images_per_request + 1, max_fields=16) as form:
-            files = [await part.read() for _, part in form.multi_items() if isinstance(part, UploadFile)]
-            asked = str(form.get("return_input", "")).lower() in ("1", "true", "yes")
+        files, asked = await _read_form(request, settings.max_images_per_request)
         return await images_from_files(files, *limits), return_input or asked
     raise UnsupportedMediaType(
         f"content type '{content_type or 'none'}' is not supported; "
         "send multipart/form-data with image files or application/json"
     )
+
+
+async def _read_form(request: Request, max_images: int) -> tuple[list[bytes], bool]:
+    """The uploaded files and the ``return_input`` field; Starlette's parse errors become ours.
+
+    Starlette answers a malformed body (no boundary, bad framing) or one file too many with a bare
+    400 that our OpenAPI document does not list; they are a 422 and a 413 like every other bad input.
+    """
+    try:
+        async with request.form(max_files=max_images + 1, max_fields=16) as form:
+            files = [await part.read() for _, part in form.multi_items() if isinstance(part, UploadFile)]
+            asked = str(form.get("return_input", "")).lower() in ("1", "true", "yes")
+    except HTTPException as exc:
+        if exc.status_code != 400:
+            raise
+        if str(exc.detail).startswith("Too many files"):
+            raise TooManyImages(
+                f"more than {max_images} images in one request; the limit is {max_images}"
+            ) from exc
+        raise InvalidInput(f"the multipart body cannot be parsed: {exc.detail}") from exc
+    return files, asked
