@@ -35,7 +35,7 @@ def live_server(timeout_s: float = 60.0, **settings: object) -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(url, proc, timeout_s)
+        wait_ready(url, proc, timeout_s)
         yield url
     finally:
         proc.terminate()
@@ -46,7 +46,8 @@ def live_server(timeout_s: float = 60.0, **settings: object) -> Iterator[str]:
             proc.wait()
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """Poll ``/readyz`` until 200; fail fast if the process exits first."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:

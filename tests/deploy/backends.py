@@ -6,11 +6,10 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 import httpx
 
-from tests.live import MODELS, ROOT
+from tests.live import MODELS, ROOT, wait_ready
 
 _PREDICT_OK = re.compile(
     r'^digits_requests_total\{[^}]*route="/predict"[^}]*status="200"[^}]*\}\s+(\S+)', re.M
@@ -32,17 +31,8 @@ class Backend:
         self.proc = subprocess.Popen([sys.executable, "-m", "service"], cwd=ROOT, env=env)
 
     def wait_ready(self, timeout_s: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc is None or self.proc.poll() is not None:
-                raise RuntimeError(f"backend {self.address} exited before it was ready")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"backend {self.address} not ready after {timeout_s}s")
+        assert self.proc is not None, "start() first"
+        wait_ready(self.url, self.proc, timeout_s)
 
     def kill(self) -> None:
         """SIGKILL: no graceful shutdown, in-flight requests and keepalive connections just die."""
