@@ -174,10 +174,10 @@ class ModelRepository:
             return False
         self._models.setdefault(name, {})[version] = model  # the swap: one dict assignment
         report.loaded.append(key)
+        log.info("model version loaded", extra={"model": key, "provider": model.runtime.provider})
         if self._events is not None:
             self._events.on_loaded(name, version, model.runtime.provider)
         return True
-        log.info("model version loaded", extra={"model": key, "provider": model.runtime.provider})
 
     async def _retire(self, name: str, version: int, report: ReloadReport) -> None:
         model = self._models[name].pop(version)

@@ -9,15 +9,14 @@ version handed to the repository to be swapped in.
 from __future__ import annotations
 
 import asyncio
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from service.batching import Batcher, BatchObserver
-from service.errors import ModelLoadError, NotReady
+from service.errors import ModelLoadError
 from service.runtime import ModelRuntime, OrtOptions
 
 # A new version must get at least this share of the reference digits right.
@@ -39,7 +38,6 @@ class LoadedModel:
     version: int
     runtime: ModelRuntime
     batcher: Batcher
-    loaded_at: float = field(default_factory=time.time)
     retired: bool = False
 
     async def classify(self, images: np.ndarray, deadline_s: float | None) -> np.ndarray:
@@ -90,7 +88,3 @@ async def load_version(
     )
     await batcher.start()
     return LoadedModel(runtime.sidecar.name, runtime.sidecar.version, runtime, batcher)
-
-
-def not_ready(name: str) -> NotReady:
-    return NotReady(f"model {name} is not loaded yet")
