@@ -141,7 +141,8 @@ class Batcher:
             if self._observer is not None:
                 self._observer.on_rejected()
             raise Overloaded("too many images are waiting for the model; retry later")
-        future: asyncio.Future[np.ndarray] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[np.ndarray] = loop.create_future()
         now = time.perf_counter()
         expires = None if deadline_s is None else now + deadline_s
         self._queue.append(_Request(images, future, now, expires))
@@ -149,14 +150,13 @@ class Batcher:
         self._wakeup.set()
         if deadline_s is None:
             return await future
-        timeout = asyncio.timeout(deadline_s)
+        # A timer on the loop, not asyncio.timeout(): that costs a Timeout object, a reschedule and a
+        # cancellation dance per request, ~6% of a one-image request in a profile.
+        timer = loop.call_later(deadline_s, _expire, future, deadline_s)
         try:
-            async with timeout:
-                return await future
-        except TimeoutError:
-            if not timeout.expired():
-                raise  # a TimeoutError raised by the model itself
-            raise DeadlineExceeded(f"no result within the deadline of {deadline_s:g} s") from None
+            return await future
+        finally:
+            timer.cancel()
 
     async def _run(self) -> None:
         """Collect batch k+1 while batch k is predicted; exit once stopping and drained."""
@@ -258,6 +258,12 @@ class Batcher:
         if self._observer is not None:
             waits = [launched_s - request.enqueued_s for request in batch]
             self._observer.on_batch(len(rows), waits, infer_s)
+
+
+def _expire(future: asyncio.Future[np.ndarray], deadline_s: float) -> None:
+    """The caller's deadline passed: fail it now; a batch not yet launched will skip it."""
+    if not future.done():
+        future.set_exception(DeadlineExceeded(f"no result within the deadline of {deadline_s:g} s"))
 
 
 def _fail(requests: Sequence[_Request], error: BaseException) -> None:
