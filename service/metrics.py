@@ -38,6 +38,8 @@ LATENCY_BUCKETS = (
     5.0,
 )
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+# Any other method a client makes up is counted as "other": label values must not be client-chosen.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def multiprocess_dir() -> str | None:
@@ -85,6 +87,7 @@ class Metrics:
             "digits_model_load_failures", "Model versions rejected at load or reload.", ["name"], registry=r
         )
         self._providers: dict[tuple[str, int], str] = {}
+        self._request_series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def on_loaded(self, name: str, version: int, provider: str) -> None:
         self._providers[name, version] = provider
@@ -98,8 +101,15 @@ class Metrics:
         self.load_failures.labels(name).inc()
 
     def observe_request(self, route: str, method: str, status: int, latency_s: float) -> None:
-        self.requests.labels(route, method, str(status)).inc()
-        self.latency.labels(route).observe(latency_s)
+        """``route`` is a route template or "unmatched", so label values stay few; so does ``method``."""
+        key = (route, method if method in HTTP_METHODS else "other", status)
+        if (series := self._request_series.get(key)) is None:  # .labels() costs ~5 µs per call
+            series = self._request_series[key] = (
+                self.requests.labels(key[0], key[1], str(status)),
+                self.latency.labels(route),
+            )
+        series[0].inc()
+        series[1].observe(latency_s)
 
     def on_batch(self, size: int, queue_wait_s: Sequence[float], infer_s: float) -> None:
         self.batch_size.observe(size)
