@@ -9,15 +9,18 @@ import argparse
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING
 
 import uvicorn
-from fastapi import FastAPI
 
 from service.config import Settings
 from service.logs import configure_logging
 
+if TYPE_CHECKING:
+    from service.app import ServiceApp
 
-def app_factory() -> FastAPI:
+
+def app_factory() -> ServiceApp:
     """Build the app from the environment; uvicorn calls this in each worker process."""
     from service.app import create_app
 

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.api import admin, health, metrics, model_info, page, predict, v2
 from service.config import Settings
 from service.errors import ModelLoadError
+from service.gateway import Gateway
 from service.http_errors import install_error_handlers
 from service.metrics import Metrics
-from service.middleware import AccessLogMiddleware, AdmissionMiddleware, BodyLimitMiddleware
 from service.repository import ModelRepository
 from service.runtime import OrtOptions
-from service.security import SecurityHeadersMiddleware
+from service.security import SecurityHeaders
 from service.state import ServiceState
 from service.versions import BatchPolicy
 
@@ -39,7 +42,24 @@ def build_repository(settings: Settings, app_metrics: Metrics) -> ModelRepositor
     )
 
 
-def create_app(settings: Settings, repository: ModelRepository | None = None) -> FastAPI:
+class ServiceApp(FastAPI):
+    """FastAPI with :class:`~service.gateway.Gateway` (and CORS, when on) in front of everything.
+
+    ``add_middleware`` would put the gateway inside FastAPI's own outer layers (its error and
+    telemetry middleware), which every request, the directly served ``/predict`` too, would then pay
+    for: ~10% of a one-image request in an in-process measurement. Lifespan events go to FastAPI.
+    """
+
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.front is not None:
+            await self.front(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings, repository: ModelRepository | None = None) -> ServiceApp:
     """Build the app. Pass ``repository`` to use one built elsewhere (tests)."""
     state = ServiceState(settings)
     app_metrics = Metrics()
@@ -53,6 +73,10 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
             why = "; ".join(f"{k}: {v}" for k, v in report.rejected.items()) or "no versions found"
             raise ModelLoadError(f"default model {settings.model_name} could not be loaded: {why}")
         state.repository, state.ready = repo, True
+        # Everything built so far (modules, the app, the loaded models) lives as long as the process.
+        # Frozen, the collector stops re-scanning it: a full collection took ~50 ms, a p99 spike each.
+        gc.collect()
+        gc.freeze()
         poller = (
             asyncio.create_task(repo.poll(settings.poll_interval_s)) if settings.poll_interval_s else None
         )
@@ -67,7 +91,7 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
                     await poller
             await repo.close()
 
-    app = FastAPI(
+    app = ServiceApp(
         title="Digit recognition service",
         version="0.1.0",
         description="A row-wise LSTM trained on MNIST, served with onnxruntime. "
@@ -79,13 +103,18 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
         app.include_router(router)
     app.include_router(page.router)  # the draw-a-digit page at /, outside the OpenAPI schema
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
-    app.add_middleware(AdmissionMiddleware, max_inflight=settings.max_inflight_requests, metrics=app_metrics)
-    app.add_middleware(AccessLogMiddleware, metrics=app_metrics)
-    app.add_middleware(SecurityHeadersMiddleware, docs_paths=(app.docs_url, app.redoc_url))
+    direct = {"/predict": partial(predict.direct, state)} if settings.direct_predict else {}
+    app.front = Gateway(
+        partial(FastAPI.__call__, app),
+        max_body_bytes=settings.max_request_bytes,
+        max_inflight=settings.max_inflight_requests,
+        metrics=app_metrics,
+        security=SecurityHeaders((app.docs_url, app.redoc_url)),
+        direct=direct,
+    )
     if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
+        app.front = CORSMiddleware(
+            app.front,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["content-type", "authorization", "x-request-id"],

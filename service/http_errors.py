@@ -62,13 +62,24 @@ def status_for(exc: e.ServiceError) -> tuple[int, dict[str, str] | None]:
     return 500, None
 
 
-async def handle_service_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, e.ServiceError)
+def service_error_response(path: str, exc: e.ServiceError) -> JSONResponse:
+    """A domain error as its HTTP answer; a 500 is logged and says nothing of the cause."""
     status, headers = status_for(exc)
     if status == 500:
-        log.error("service error on %s: %s", request.url.path, exc.message)
-        return error_response(request.url.path, 500, "internal_error", "internal server error")
-    return error_response(request.url.path, status, exc.code, exc.message, headers)
+        log.error("service error on %s: %s", path, exc.message)
+        return error_response(path, 500, "internal_error", "internal server error")
+    return error_response(path, status, exc.code, exc.message, headers)
+
+
+def unexpected_error_response(path: str, method: str) -> JSONResponse:
+    """A bug: logged with its traceback (call from an ``except`` block), answered with a bare 500."""
+    log.exception("unhandled error on %s %s", method, path)
+    return error_response(path, 500, "internal_error", "internal server error")
+
+
+async def handle_service_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.ServiceError)
+    return service_error_response(request.url.path, exc)
 
 
 async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -88,8 +99,7 @@ async def handle_http_exception(request: Request, exc: Exception) -> JSONRespons
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(request.url.path, 500, "internal_error", "internal server error")
+    return unexpected_error_response(request.url.path, request.method)
 
 
 def install_error_handlers(app: FastAPI) -> None:

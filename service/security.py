@@ -1,19 +1,17 @@
 """Security headers on every HTTP response: a strict Content-Security-Policy and its companions.
 
-A pure ASGI middleware (like :mod:`service.middleware`): the header lists are built once, so the hot
-``/predict`` path pays one list concatenation. The draw-a-digit page and every API response get the
-strict policy below (no inline script or style, same-origin only). FastAPI's ``/docs`` (Swagger UI)
-and ``/redoc`` load their bundles from cdn.jsdelivr.net and start with an inline script, so those two
-pages get a separate, relaxed policy that admits exactly that and keeps the rest (no framing, no
-plugins, no ``<base>``, API calls to this origin only). Exempting them altogether would drop the
-anti-framing and plugin rules too.
+:class:`SecurityHeaders` builds the header lists once; the gateway (:mod:`service.gateway`) adds one of
+them to every response, so the hot ``/predict`` path pays one list concatenation. The draw-a-digit page
+and every API response get the strict policy below (no inline script or style, same-origin only).
+FastAPI's ``/docs`` (Swagger UI) and ``/redoc`` load their bundles from cdn.jsdelivr.net and start with an
+inline script, so those two pages get a separate, relaxed policy that admits exactly that and keeps the
+rest (no framing, no plugins, no ``<base>``, API calls to this origin only). Exempting them altogether
+would drop the anti-framing and plugin rules too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _LOCKED = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 STRICT_CSP = (
@@ -41,30 +39,15 @@ def _headers(csp: str) -> list[tuple[bytes, bytes]]:
     return [(name.encode(), value.encode()) for name, value in pairs.items()]
 
 
-class SecurityHeadersMiddleware:
-    """Add the security headers to each response; the relaxed CSP only under ``docs_paths``."""
+class SecurityHeaders:
+    """The security headers for a path: the relaxed CSP only under ``docs_paths``."""
 
-    def __init__(self, app: ASGIApp, docs_paths: Iterable[str | None] = ("/docs", "/redoc")) -> None:
-        self.app = app
+    def __init__(self, docs_paths: Iterable[str | None] = ("/docs", "/redoc")) -> None:
         paths = [p for p in docs_paths if p]
         self.docs_exact, self.docs_prefixes = frozenset(paths), tuple(p + "/" for p in paths)
         self.strict, self.docs = _headers(STRICT_CSP), _headers(DOCS_CSP)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        extra = self.docs if self._is_docs(scope) else self.strict
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-    def _is_docs(self, scope: Scope) -> bool:
-        path: str = scope["path"]
-        root: str = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        return path in self.docs_exact or path.startswith(self.docs_prefixes)
+    def for_path(self, path: str) -> list[tuple[bytes, bytes]]:
+        """``path`` relative to the app's root path."""
+        is_docs = path in self.docs_exact or path.startswith(self.docs_prefixes)
+        return self.docs if is_docs else self.strict

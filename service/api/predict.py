@@ -1,7 +1,10 @@
 """``POST /predict``: classify uploaded image files (multipart) or a JSON batch.
 
-The handler reads top to bottom: decode, submit to the batcher, encode. Only
-``service.codec`` knows the wire formats.
+:func:`classify_body` reads top to bottom: decode, submit to the batcher, encode; only
+``service.codec`` and ``service.multipart`` know the wire formats. Two doors lead to it: the FastAPI
+route below, which documents the endpoint in OpenAPI, and :func:`direct`, which the gateway calls
+without FastAPI's per-request machinery (``DIGITS_DIRECT_PREDICT``, on by default). Both give the same
+answers and errors.
 """
 
 from __future__ import annotations
@@ -9,15 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
+from pydantic import TypeAdapter, ValidationError
 
 from service.api.examples import SEVEN_PNG_BASE64, TWO_PIXELS
 from service.codec import encode_predictions, images_from_files, images_from_json
-from service.config import Settings
 from service.deps import StateDep
-from service.errors import InvalidInput, TooManyImages, UnsupportedMediaType
+from service.errors import InvalidInput, UnsupportedMediaType
+from service.gateway import DirectRequest
+from service.multipart import parse_form
 from service.schemas import PredictRequest, PredictResponse, error_responses
+from service.state import ServiceState
 
 router = APIRouter(tags=["predict"])
 
@@ -66,44 +70,61 @@ async def predict(
     return_input: bool = Query(False, description="Also return the 28x28 input the model saw."),
 ) -> Response:
     state.models()  # not ready: 503 before reading the body
-    images, return_input = await _read_images(request, state.settings, return_input)
-    request.state.images = len(images)
+    content_type = request.headers.get("content-type", "")
+    payload, request.state.images = await classify_body(
+        state, content_type, await request.body(), return_input
+    )
+    return Response(payload, media_type="application/json")
+
+
+async def direct(state: ServiceState, request: DirectRequest) -> bytes:
+    """The same endpoint for :class:`service.gateway.Gateway`: the response body, or a domain error."""
+    state.models()
+    return_input = _flag(request.query(), "return_input")
+    content_type = request.header(b"content-type")
+    payload, request.state["images"] = await classify_body(
+        state, content_type, await request.body(), return_input
+    )
+    return payload
+
+
+async def classify_body(
+    state: ServiceState, content_type: str, body: bytes, return_input: bool
+) -> tuple[bytes, int]:
+    """A request body -> (the JSON response, how many images it carried)."""
+    images, return_input = await _read_images(state, content_type, body, return_input)
     model, probabilities = await state.classify(images)
-    body = encode_predictions(probabilities, model.name, model.version, images if return_input else None)
-    return Response(body, media_type="application/json")
+    inputs = images if return_input else None
+    return encode_predictions(probabilities, model.name, model.version, inputs), len(images)
 
 
-async def _read_images(request: Request, settings: Settings, return_input: bool) -> tuple[Any, bool]:
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+async def _read_images(
+    state: ServiceState, content_type: str, body: bytes, return_input: bool
+) -> tuple[Any, bool]:
+    settings = state.settings
+    media_type = content_type.split(";")[0].strip().lower()
     limits = (settings.max_images_per_request, settings.max_image_pixels)
-    if content_type == "application/json":
-        images, asked = await images_from_json(await request.body(), *limits)
+    if media_type == "application/json":
+        images, asked = await images_from_json(body, *limits)
         return images, return_input or asked
-    if content_type == "multipart/form-data":
-        files, asked = await _read_form(request, settings.max_images_per_request)
-        return await images_from_files(files, *limits), return_input or asked
+    if media_type == "multipart/form-data":
+        form = parse_form(body, content_type, max_files=settings.max_images_per_request)
+        asked = form.fields.get("return_input", "").lower() in ("1", "true", "yes", "on")
+        return await images_from_files(form.files, *limits), return_input or asked
     raise UnsupportedMediaType(
-        f"content type '{content_type or 'none'}' is not supported; "
+        f"content type '{media_type or 'none'}' is not supported; "
         "send multipart/form-data with image files or application/json"
     )
 
 
-async def _read_form(request: Request, max_images: int) -> tuple[list[bytes], bool]:
-    """The uploaded files and the ``return_input`` field; Starlette's parse errors become ours.
+_BOOL = TypeAdapter(bool)
 
-    Starlette answers a malformed body (no boundary, bad framing) or one file too many with a bare
-    400 that our OpenAPI document does not list; they are a 422 and a 413 like every other bad input.
-    """
+
+def _flag(query: dict[str, str], name: str) -> bool:
+    """A boolean query parameter, parsed exactly as FastAPI parses ``Query(False)``."""
+    if name not in query:
+        return False
     try:
-        async with request.form(max_files=max_images + 1, max_fields=16) as form:
-            files = [await part.read() for _, part in form.multi_items() if isinstance(part, UploadFile)]
-            asked = str(form.get("return_input", "")).lower() in ("1", "true", "yes")
-    except HTTPException as exc:
-        if exc.status_code != 400:
-            raise
-        if str(exc.detail).startswith("Too many files"):
-            raise TooManyImages(
-                f"more than {max_images} images in one request; the limit is {max_images}"
-            ) from exc
-        raise InvalidInput(f"the multipart body cannot be parsed: {exc.detail}") from exc
-    return files, asked
+        return _BOOL.validate_python(query[name])
+    except ValidationError as exc:
+        raise InvalidInput(f"query.{name}: {exc.errors()[0]['msg']}") from None

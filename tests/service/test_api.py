@@ -1,4 +1,8 @@
-"""The HTTP API end to end: a real uvicorn on 127.0.0.1, real onnxruntime, the committed model."""
+"""The HTTP API end to end: a real uvicorn on 127.0.0.1, real onnxruntime, the committed model.
+
+Every test runs twice: with ``POST /predict`` served directly by the gateway (the default) and through
+FastAPI's router (``DIGITS_DIRECT_PREDICT=false``); both doors must give the same answers and errors.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +23,9 @@ from training.idx import load_images, load_labels
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def url() -> Iterator[str]:
-    with live_server() as base:
+@pytest.fixture(scope="module", params=[True, False], ids=["direct", "via-fastapi"])
+def url(request: pytest.FixtureRequest) -> Iterator[str]:
+    with live_server(direct_predict=request.param) as base:
         yield base
 
 
@@ -242,6 +246,61 @@ def test_too_many_images(client: httpx.Client) -> None:
 def test_unsupported_media_type(client: httpx.Client) -> None:
     response = client.post("/predict", content=b"abc", headers={"content-type": "text/plain"})
     assert_error(response, 415, "unsupported_media_type")
+
+
+def test_a_file_part_without_a_filename_is_an_image(
+    client: httpx.Client, digits: tuple[np.ndarray, np.ndarray]
+) -> None:
+    """``curl -F 'file=<digit.png'`` sends no filename; the part named ``file`` is still the image."""
+    images, labels = digits
+    boundary = "b0undary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\n'.encode()
+        + png(images[3])
+        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="return_input"\r\n\r\ntrue'
+        f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = client.post(
+        "/predict", content=body, headers={"content-type": f"multipart/form-data; boundary={boundary}"}
+    )
+    assert response.status_code == 200, response.text
+    prediction = response.json()["predictions"][0]
+    assert_prediction(prediction, int(labels[3]))
+    assert np.asarray(prediction["input"]).shape == (28, 28), "the return_input form field is honoured"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "fragment"),
+    [
+        ("multipart/form-data", b"x", "boundary"),
+        (
+            "multipart/form-data; boundary=abc",
+            b'--abc\r\nContent-Disposition: form-data; name="file"',
+            "end of",
+        ),
+        (
+            "multipart/form-data; boundary=abc",
+            b"--abc\r\nX-Nothing: 1\r\n\r\ndata\r\n--abc--\r\n",
+            "disposition",
+        ),
+        ("multipart/form-data; boundary=abc", b"--abc--\r\n", "no images"),
+    ],
+    ids=["no boundary", "truncated", "no disposition", "no parts"],
+)
+def test_malformed_multipart_is_a_422(
+    client: httpx.Client, content_type: str, body: bytes, fragment: str
+) -> None:
+    response = client.post("/predict", content=body, headers={"content-type": content_type})
+    error = assert_error(response, 422, "invalid_input")
+    assert fragment in error["message"].lower(), error
+
+
+def test_a_bad_query_flag_is_a_422_that_names_it(client: httpx.Client) -> None:
+    response = client.post("/predict?return_input=maybe", json={"images": [[[0] * 28] * 28]})
+    assert response.status_code == 422, response.text
+    assert "return_input" in response.json()["error"]["message"]
+    fine = client.post("/predict?return_input=1", json={"images": [[[0] * 28] * 28]})
+    assert "input" in fine.json()["predictions"][0], "1 means true, as FastAPI reads it"
 
 
 def test_unknown_route_and_method(client: httpx.Client) -> None:

@@ -1,0 +1,217 @@
+"""The one ASGI layer every HTTP request passes through, and the direct route for the hot path.
+
+For each request, in one frame (four separate middlewares cost a wrapped ``send`` each):
+
+* an id, taken from a safe ``X-Request-ID`` or made up, echoed in the response;
+* the body-size limit: refused at once from ``Content-Length``, else while the body streams in, so
+  an oversized body is never held in memory;
+* admission control: past ``max_inflight`` POSTs in this worker, an immediate 503. The batcher's queue
+  only fills when the model is the bottleneck; when the event loop itself is saturated (parsing,
+  decoding), excess requests would otherwise wait in line and every caller would slow down. GETs
+  (health, metrics, the page) are never refused;
+* the security headers (:mod:`service.security`);
+* metrics and one JSON access-log line.
+
+Then it hands the request either to FastAPI or, for the few POST routes registered as *direct*, to a
+:data:`DirectHandler` that gets the parsed essentials and returns the JSON body. ``POST /predict`` is
+one: FastAPI's per-request machinery (routing, dependency solving, parameter validation, its own
+middleware stack) cost ~60% of the event loop's time per one-image request in a profile. The FastAPI
+route for it stays, runs the same code, documents it in OpenAPI and serves it when
+``DIGITS_DIRECT_PREDICT=false``. Errors are answered from the same table as FastAPI's
+(:mod:`service.http_errors`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.errors import PayloadTooLarge, ServiceError
+from service.http_errors import error_response, service_error_response, unexpected_error_response
+from service.metrics import Metrics
+from service.security import SecurityHeaders
+
+access_log = logging.getLogger("service.access")
+REQUEST_ID_HEADER = b"x-request-id"
+_SAFE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+JSON_HEADERS = [(b"content-type", b"application/json")]
+CLIENT_CLOSED = 499  # nginx's status for a client that closed the connection before the answer
+
+
+class ClientDisconnected(Exception):
+    """The client went away before its request body arrived; nobody is left to answer."""
+
+
+class DirectRequest:
+    """What a direct handler may read: headers, query, the body (streamed under the limit), state."""
+
+    __slots__ = ("_receive", "max_bytes", "scope", "state")
+
+    def __init__(self, scope: Scope, receive: Receive, max_bytes: int) -> None:
+        self.scope, self._receive, self.max_bytes = scope, receive, max_bytes
+        self.state: dict[str, Any] = scope["state"]
+
+    def header(self, name: bytes) -> str:
+        value = _header(self.scope, name)
+        return "" if value is None else value.decode("latin-1")
+
+    def query(self) -> dict[str, str]:
+        """The query string; a repeated key keeps its last value (as FastAPI does)."""
+        raw: bytes = self.scope.get("query_string", b"")
+        return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)) if raw else {}
+
+    async def body(self) -> bytes:
+        chunks, size = [], 0
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise PayloadTooLarge(f"request body exceeds the limit of {self.max_bytes} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+DirectHandler = Callable[[DirectRequest], Awaitable[bytes]]
+"""Returns the 200 response's JSON body, or raises a :class:`ServiceError`."""
+
+
+class Gateway:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_inflight: int,
+        metrics: Metrics,
+        security: SecurityHeaders,
+        direct: Mapping[str, DirectHandler] | None = None,
+    ) -> None:
+        self.app, self.max_body_bytes, self.max_inflight = app, max_body_bytes, max_inflight
+        self.metrics, self.security, self.direct = metrics, security, dict(direct or {})
+        self.inflight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        incoming = _header(scope, REQUEST_ID_HEADER)
+        request_id = incoming if incoming and _SAFE_ID.fullmatch(incoming) else os.urandom(16).hex().encode()
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id.decode()
+        path = _app_path(scope)
+        extra = [(REQUEST_ID_HEADER, request_id), *self.security.for_path(path)]
+        status = 500  # what the log says if the app fails before answering
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        handler = self.direct.get(path) if scope["method"] == "POST" else None
+        try:
+            await self._admit(scope, receive, send_with_headers, path, handler)
+        finally:
+            route = path if handler else getattr(scope.get("route"), "path", "unmatched")
+            if state.get("client_gone"):
+                status = CLIENT_CLOSED
+            self._observe(scope, state, route, status, time.perf_counter() - started)
+
+    async def _admit(
+        self, scope: Scope, receive: Receive, send: Send, path: str, handler: DirectHandler | None
+    ) -> None:
+        """The body limit and admission control, then the handler or FastAPI."""
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            too_large = PayloadTooLarge(f"request body exceeds the limit of {self.max_body_bytes} bytes")
+            return await service_error_response(path, too_large)(scope, receive, send)
+        if scope["method"] != "POST":
+            return await self.app(scope, self._limited(receive), send)
+        if self.inflight >= self.max_inflight:
+            self.metrics.on_rejected()
+            message = f"the service is at capacity ({self.max_inflight} requests in progress); retry"
+            response = error_response(path, 503, "overloaded", message, {"Retry-After": "1"})
+            return await response(scope, receive, send)
+        self.inflight += 1
+        try:
+            if handler is not None:
+                await self._serve_direct(handler, scope, receive, send, path)
+            else:
+                await self.app(scope, self._limited(receive), send)
+        finally:
+            self.inflight -= 1
+
+    async def _serve_direct(
+        self, handler: DirectHandler, scope: Scope, receive: Receive, send: Send, path: str
+    ) -> None:
+        try:
+            body = await handler(DirectRequest(scope, receive, self.max_body_bytes))
+        except ClientDisconnected:
+            scope["state"]["client_gone"] = True
+            return
+        except ServiceError as exc:
+            return await service_error_response(path, exc)(scope, receive, send)
+        except Exception:
+            return await unexpected_error_response(path, scope["method"])(scope, receive, send)
+        headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _limited(self, receive: Receive) -> Receive:
+        """``receive`` that raises :class:`PayloadTooLarge` (a 413 via the error table) past the limit."""
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise PayloadTooLarge(f"request body exceeds the limit of {self.max_body_bytes} bytes")
+            return message
+
+        return limited_receive
+
+    def _observe(
+        self, scope: Scope, state: dict[str, Any], route: str, status: int, latency_s: float
+    ) -> None:
+        self.metrics.observe_request(route, scope["method"], status, latency_s)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": state["request_id"],
+                    "method": scope["method"],
+                    "route": route,
+                    "path": scope["path"],
+                    "status": status,
+                    "latency_ms": round(latency_s * 1000, 3),
+                    "images": state.get("images", 0),
+                },
+            )
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def _app_path(scope: Scope) -> str:
+    """The path below the app's root path (what routes are declared as)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
