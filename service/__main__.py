@@ -8,13 +8,15 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import tempfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
 from service.config import Settings
 from service.logs import configure_logging
+from service.workers import Supervisor, reuse_port_supported
 
 if TYPE_CHECKING:
     from service.app import ServiceApp
@@ -54,16 +56,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(settings: Settings) -> None:
-    uvicorn.run(
-        "service.__main__:app_factory",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.worker_count,
-        log_level=settings.log_level,
-        access_log=False,
-        timeout_graceful_shutdown=15,
-    )
+    config: dict[str, Any] = {
+        "app": "service.__main__:app_factory",
+        "factory": True,
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,
+        "timeout_graceful_shutdown": 15,
+    }
+    if settings.worker_count > 1 and reuse_port_supported():
+        sys.exit(Supervisor(config, settings.worker_count).run())
+    uvicorn.run(**config, workers=settings.worker_count)
 
 
 if __name__ == "__main__":
