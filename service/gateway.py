@@ -27,14 +27,15 @@ import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import PayloadTooLarge, ServiceError
-from service.http_errors import error_response, service_error_response, unexpected_error_response
+from service.http_errors import error_body, is_v2, service_error_response, unexpected_error_response
 from service.metrics import Metrics
 from service.security import SecurityHeaders
 
@@ -42,6 +43,8 @@ access_log = logging.getLogger("service.access")
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 JSON_HEADERS = [(b"content-type", b"application/json")]
+Headers = Sequence[tuple[bytes, bytes]]
+RETRY_AFTER: Headers = [(b"retry-after", b"1")]
 CLIENT_CLOSED = 499  # nginx's status for a client that closed the connection before the answer
 
 
@@ -100,6 +103,11 @@ class Gateway:
         self.app, self.max_body_bytes, self.max_inflight = app, max_body_bytes, max_inflight
         self.metrics, self.security, self.direct = metrics, security, dict(direct or {})
         self.inflight = 0
+        # Under overload most requests are refused, so the refusal is rendered once, not per request.
+        message = f"the service is at capacity ({max_inflight} requests in progress); retry"
+        self.refusals = {
+            v2: orjson.dumps(error_body("/v2/" if v2 else "/", "overloaded", message)) for v2 in (False, True)
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,9 +149,8 @@ class Gateway:
             return await self.app(scope, self._limited(receive), send)
         if self.inflight >= self.max_inflight:
             self.metrics.on_rejected()
-            message = f"the service is at capacity ({self.max_inflight} requests in progress); retry"
-            response = error_response(path, 503, "overloaded", message, {"Retry-After": "1"})
-            return await response(scope, receive, send)
+            body = self.refusals[is_v2(path)]
+            return await _send_json(send, 503, body, RETRY_AFTER)
         self.inflight += 1
         try:
             if handler is not None:
@@ -165,9 +172,7 @@ class Gateway:
             return await service_error_response(path, exc)(scope, receive, send)
         except Exception:
             return await unexpected_error_response(path, scope["method"])(scope, receive, send)
-        headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        await _send_json(send, 200, body)
 
     def _limited(self, receive: Receive) -> Receive:
         """``receive`` that raises :class:`PayloadTooLarge` (a 413 via the error table) past the limit."""
@@ -201,6 +206,12 @@ class Gateway:
                     "images": state.get("images", 0),
                 },
             )
+
+
+async def _send_json(send: Send, status: int, body: bytes, extra: Headers = ()) -> None:
+    headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode()), *extra]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

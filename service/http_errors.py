@@ -39,9 +39,13 @@ STATUS: dict[type[e.ServiceError], tuple[int, dict[str, str] | None]] = {
 V2_PREFIX = "/v2"
 
 
+def is_v2(path: str) -> bool:
+    return path == V2_PREFIX or path.startswith(V2_PREFIX + "/")
+
+
 def error_body(path: str, code: str, message: str) -> dict[str, Any]:
     """Our shape, ``{"error": {"code", "message"}}``, or the v2 protocol's ``{"error": message}``."""
-    if path == V2_PREFIX or path.startswith(V2_PREFIX + "/"):
+    if is_v2(path):
         return {"error": message}
     return {"error": {"code": code, "message": message}}
 
