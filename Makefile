@@ -16,7 +16,7 @@ endif
 
 # Debian packages the tests drive for real (nginx for the scale-out fault test, wrk for the benchmark
 # smoke test, chromium for the browser tests). Installed when missing and we are root; otherwise those tests skip with a message.
-SYSTEM_PACKAGES ?= nginx wrk chromium
+SYSTEM_PACKAGES ?= nginx wrk hey chromium
 
 .PHONY: setup sysdeps serve train test lint typecheck pytest audit compose-smoke bench clean
 

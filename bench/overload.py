@@ -1,11 +1,15 @@
-"""Overload: drive a server well past saturation with an open-loop aiohttp generator, for a bounded time.
+"""Overload: drive a server well past saturation with hey for a bounded time; then time its recovery.
 
-wrk cannot report latency per status, so this part has its own small generator. Requests are started
-on a fixed schedule (``target_rps``) whatever the server does, each on its own task, over at most
-``max_connections`` connections. Every answer is recorded with its status and latency (from the moment
-its request was started), so the 503s' latency is measured apart from the successes'. When the load
-stops, a probe sends one request at a time and we report how long until its latency is back to normal
-(``threshold_ms``, set from probes before the load).
+wrk cannot report latency per status, so this part uses hey's per-answer CSV (see ``bench.hey``):
+``target_rps`` is spread over many rate-limited workers, every answer is recorded with its status
+and latency, so the 503s' latency is measured apart from the successes', and every request without
+an answer counts as failed. When the load has stopped and been answered, a probe sends one request
+at a time and we report how long until its latency is back to normal (``threshold_ms``, set from
+probes before the load).
+
+A hey worker waits for each answer, so a server that holds requests for long also holds workers:
+the rate really offered (``offered_rps``) can fall short of the target, and the sending window
+(``duration_s``) outlasts ``planned_s`` while held workers send their share late.
 """
 
 from __future__ import annotations
@@ -13,36 +17,41 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 import numpy as np
 
+from bench import hey
 from bench.bodies import Body
 
-TICK_S = 0.001
-TIMEOUT, CONNECTION_ERROR = "timeout", "connection error"  # recorded instead of an HTTP status
+TIMEOUT, CONNECTION_ERROR = "timeout", "connection error"  # a probe's status when it got no answer
 
 
 @dataclass(frozen=True)
 class OverloadResult:
     target_rps: float
     offered_rps: float
-    """Requests the generator really started per second (it shares the cores with the server)."""
+    """Requests sent per second of the sending window (held workers fall behind their schedule)."""
     duration_s: float
+    """The sending window, first request to last: longer than ``planned_s`` when workers were held."""
+    planned_s: float
     sent: int
     statuses: dict[str, int]
+    """Answers per HTTP status, plus ``failed`` (no answer) and ``cut off`` (hey stopped at its deadline)."""
     ok_p50_ms: float | None
     ok_p99_ms: float | None
     rejected_p50_ms: float | None
     rejected_p99_ms: float | None
     drain_s: float
-    """From the end of the load until the last request in flight was answered."""
+    """From the last request sent until the last answer."""
     baseline_ms: float
     threshold_ms: float
     recovery_s: float | None
-    """From the end of the load until the first of three probes in a row under ``threshold_ms``."""
+    """From the last request sent until the first of three probes in a row under ``threshold_ms``."""
+    workers: int
+    worker_qps: float
 
 
 async def send(session: aiohttp.ClientSession, url: str, body: Body) -> tuple[str, float]:
@@ -59,19 +68,6 @@ async def send(session: aiohttp.ClientSession, url: str, body: Body) -> tuple[st
     return status, time.perf_counter() - start
 
 
-async def open_loop(
-    session: aiohttp.ClientSession, url: str, body: Body, rate: float, duration_s: float
-) -> list[asyncio.Task[tuple[str, float]]]:
-    """Start ``rate`` requests per second for ``duration_s``, not waiting for any answer."""
-    tasks: list[asyncio.Task[tuple[str, float]]] = []
-    start = time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < duration_s:
-        while len(tasks) < int(elapsed * rate) + 1:
-            tasks.append(asyncio.create_task(send(session, url, body)))
-        await asyncio.sleep(TICK_S)
-    return tasks
-
-
 async def probe(
     url: str, body: Body, gap_s: float, max_s: float, threshold_s: float | None = None, streak: int = 3
 ) -> list[tuple[float, float]]:
@@ -81,7 +77,8 @@ async def probe(
     counts as an infinite latency.
     """
     results: list[tuple[float, float]] = []
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1), timeout=timeout) as session:
         start = time.perf_counter()
         while (sent := time.perf_counter() - start) < max_s:
             status, latency = await send(session, url, body)
@@ -100,59 +97,61 @@ def recovery_time(probes: list[tuple[float, float]], threshold_s: float, streak:
     return None
 
 
-def percentile_ms(latencies: list[float], q: float) -> float | None:
-    return float(np.percentile(latencies, q) * 1000) if latencies else None
+def percentile_ms(latencies: np.ndarray | list[float], q: float) -> float | None:
+    return float(np.percentile(latencies, q) * 1000) if len(latencies) else None
 
 
-async def run_overload(
+def run_overload(
     url: str,
     body: Body,
+    body_file: Path,
     target_rps: float,
     duration_s: float,
-    max_connections: int = 0,
+    work_dir: Path,
     recovery_max_s: float = 30.0,
 ) -> OverloadResult:
-    """Probe the idle server, overload it, then probe until latency is normal again."""
-    idle = await probe(url, body, gap_s=0.01, max_s=1.0)
+    """Probe the idle server, overload it with hey, then probe until latency is normal again."""
+    idle = asyncio.run(probe(url, body, gap_s=0.01, max_s=1.0))
     baseline_s = statistics.median(latency for _, latency in idle)
     threshold_s = max(2 * baseline_s, baseline_s + 0.002)
-    timeout = aiohttp.ClientTimeout(total=30)
-    connector = aiohttp.TCPConnector(limit=max_connections)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        start = time.perf_counter()
-        tasks = await open_loop(session, url, body, target_rps, duration_s)
-        stopped = time.perf_counter()
-        probes = asyncio.create_task(probe(url, body, 0.02, recovery_max_s, threshold_s))
-        results = await asyncio.gather(*tasks)
-        drain_s = time.perf_counter() - stopped
-        probed = await probes
-    return summarize(results, target_rps, stopped - start, drain_s, baseline_s, threshold_s, probed)
+    load = hey.plan(url, body_file, body.content_type, target_rps, duration_s)
+    done = hey.run(load, work_dir / "overload")
+    probe_start = time.perf_counter() - done.origin
+    probes = asyncio.run(probe(url, body, 0.02, recovery_max_s, threshold_s))
+    return summarize(done, target_rps, baseline_s, threshold_s, probes, probe_start)
 
 
 def summarize(
-    results: list[tuple[str, float]],
+    done: hey.HeyRun,
     target_rps: float,
-    duration_s: float,
-    drain_s: float,
     baseline_s: float,
     threshold_s: float,
     probes: list[tuple[float, float]],
+    probe_start_s: float,
 ) -> OverloadResult:
-    statuses = dict(Counter(status for status, _ in results))
-    ok = [latency for status, latency in results if status.startswith("2")]
-    rejected = [latency for status, latency in results if status == "503"]
+    """``probe_start_s``: when probing began, on the same clock as the tally's offsets."""
+    tally = done.tally
+    answered = tally.last_sent_s >= tally.first_sent_s
+    # The sending window; each send stands for 1/target of it (one send alone is not a window of 0 s).
+    window = tally.last_sent_s - tally.first_sent_s + 1 / target_rps if answered else done.load.duration_s
+    stopped = tally.last_sent_s if answered else done.load.duration_s
+    recovered = recovery_time(probes, threshold_s)
+    ok, rejected = tally.of(*(s for s in tally.statuses if s.startswith("2"))), tally.of("503")
     return OverloadResult(
         target_rps=target_rps,
-        offered_rps=len(results) / duration_s,
-        duration_s=duration_s,
-        sent=len(results),
-        statuses=statuses,
+        offered_rps=tally.sent / window,
+        duration_s=window,
+        planned_s=done.load.duration_s,
+        sent=tally.sent,
+        statuses=dict(tally.statuses),
         ok_p50_ms=percentile_ms(ok, 50),
         ok_p99_ms=percentile_ms(ok, 99),
         rejected_p50_ms=percentile_ms(rejected, 50),
         rejected_p99_ms=percentile_ms(rejected, 99),
-        drain_s=drain_s,
+        drain_s=max(0.0, tally.last_answer_s - stopped) if answered else 0.0,
         baseline_ms=baseline_s * 1000,
         threshold_ms=threshold_s * 1000,
-        recovery_s=recovery_time(probes, threshold_s),
+        recovery_s=None if recovered is None else probe_start_s - stopped + recovered,
+        workers=done.load.workers,
+        worker_qps=done.load.qps,
     )

@@ -6,7 +6,6 @@ Every part returns plain dicts (JSON-ready). Servers are started here and always
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -90,19 +89,16 @@ def ort_part(args: argparse.Namespace, digits: list[Digit]) -> list[dict[str, An
 
 def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path) -> dict[str, Any]:
     body = predict_body(digits[:1], args.payload)
-    spec = servers.service("overload", max_queue_images=args.overload_queue)
+    file = body_file(body, work_dir, "one")
+    queue = {} if args.overload_queue is None else {"max_queue_images": args.overload_queue}
+    spec = servers.service("overload", **queue)
     with servers.running(spec, work_dir / "logs") as url:
         saturation = run_wrk(
-            f"{url}/predict",
-            body_file(body, work_dir, "one"),
-            body.content_type,
-            64,
-            max(2.0, args.duration / 3),
-            args.pin_client,
+            f"{url}/predict", file, body.content_type, 64, max(2.0, args.duration / 3), args.pin_client
         ).rps
         target = args.overload_factor * saturation
-        print(f"Overload: saturation {saturation:.0f} req/s, offering {target:.0f} req/s", flush=True)
-        result = asyncio.run(overload.run_overload(f"{url}/predict", body, target, args.overload_duration))
+        print(f"Overload: saturation {saturation:.0f} req/s, offering {target:.0f} req/s (hey)", flush=True)
+        result = overload.run_overload(f"{url}/predict", body, file, target, args.overload_duration, work_dir)
     return {"saturation_rps": saturation, "queue_images": args.overload_queue, **asdict(result)}
 
 

@@ -60,7 +60,7 @@ def overload_lines(o: dict[str, Any]) -> str:
         [
             f"saturation {o['saturation_rps']:.0f} req/s (wrk, c=64); target {o['target_rps']:.0f} req/s, "
             f"offered {o['offered_rps']:.0f} req/s for {o['duration_s']:.1f} s; "
-            f"queue {o['queue_images']} images",
+            f"queue {o['queue_images'] or 'as configured'} images",
             f"statuses {o['statuses']}",
             f"200: p50 {ms(o['ok_p50_ms'])}, p99 {ms(o['ok_p99_ms'])};  "
             f"503: p50 {ms(o['rejected_p50_ms'])}, p99 {ms(o['rejected_p99_ms'])}",
@@ -94,7 +94,7 @@ def render(results: dict[str, Any], targets: list[Target]) -> str:
             + batch_table(results["batch64"], results.get("ort", []))
         )
     if "overload" in results:
-        parts.append("Overload (open loop, aiohttp):\n" + overload_lines(results["overload"]))
+        parts.append("Overload (hey, rate-limited workers):\n" + overload_lines(results["overload"]))
     parts.append("Targets:\n" + target_lines(targets))
     return "\n\n".join(parts)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from bench import machine, servers
 from bench.digits import load_digits
+from bench.hey import hey_path
 from bench.naive_server import latest_model
 from bench.parts import SPECS, SWEPT, ort_part, overload_part, run_sweeps
 from bench.plot import plot_sweep
@@ -62,7 +63,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pin-client", metavar="CPUS", help="run wrk under taskset -c CPUS (e.g. 1)")
     p.add_argument("--overload-duration", type=float, default=5.0, help="seconds of overload")
     p.add_argument("--overload-factor", type=float, default=4.0, help="offered load / saturation")
-    p.add_argument("--overload-queue", type=int, default=64, help="DIGITS_MAX_QUEUE_IMAGES when overloaded")
+    p.add_argument(
+        "--overload-queue",
+        type=int,
+        default=None,
+        help="DIGITS_MAX_QUEUE_IMAGES when overloaded (default: as configured)",
+    )
     p.add_argument("--quick", action="store_true", help="smoke run: 2 s points, no warm-up, 1 repeat")
     p.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where the JSON and PNG go")
     p.add_argument("--no-plot", action="store_true", help="skip latest.png")
@@ -134,6 +140,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     needs_wrk = set(args.only) & {*SWEPT, "batch64", "overload"}
     if needs_wrk and wrk_path() is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (or run --only ort)")
+    if "overload" in args.only and hey_path() is None:
+        sys.exit("hey is not installed: apt-get install -y hey (or leave out the overload part)")
     digits, work_dir = load_digits(), args.results_dir / "tmp"
     results = header(args, argv)
     with sigterm_as_interrupt():

@@ -3,31 +3,31 @@
     python -m bench.soak --duration 600 --rate-fraction 0.7
 
 Starts the service on 127.0.0.1 (its settings from ``DIGITS_*`` as usual), measures its saturation
-with a short closed loop (or takes ``--rate``), warms it up at the soak rate, then drives an open-loop
-load (``bench.overload``'s generator) for ``--duration`` seconds while sampling the resident memory
-of the server's process tree every ``--sample-s`` seconds. Prints and writes a JSON summary with
-PASS/FAIL against the targets: no errors, and RSS growth from the end of warm-up below 10%.
+with wrk at ``--concurrency`` connections (or takes ``--rate``), warms it up with hey at the soak rate,
+then drives hey at the soak rate for ``--duration`` seconds, in back-to-back runs of ``--segment-s``
+(hey keeps every answer in memory until it exits), while a thread samples the resident memory of the
+server's process tree every ``--sample-s`` seconds. Prints and writes a JSON summary with PASS/FAIL
+against the targets: no errors (every non-2xx answer and every request without an answer), and RSS
+growth from the end of warm-up below 10%.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
-
-from bench import servers
+from bench import hey, servers
 from bench.bodies import predict_body
 from bench.digits import load_digits
-from bench.overload import open_loop, percentile_ms, send
+from bench.overload import percentile_ms
 from bench.rss import server_pid, tree_rss_bytes
+from bench.wrk import run_wrk, wrk_path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_RSS_GROWTH_PCT = 10.0
@@ -41,73 +41,76 @@ class SoakResult:
     requests: int
     errors: int
     statuses: dict[str, int]
+    """Answers per HTTP status, plus ``failed`` (no answer) and ``cut off`` (hey stopped at its deadline)."""
     p50_ms: float | None
     p99_ms: float | None
+    """Over the answered requests."""
     rss_start_mb: float
     rss_end_mb: float
     rss_growth_pct: float
     rss_samples_mb: list[tuple[float, float]]
     """``(seconds since the soak began, MB)`` for the server's process tree."""
     verdict: dict[str, str]
+    workers: int
+    """hey workers (each at ``rate_rps / workers`` req/s)."""
 
 
-async def saturation(url: str, body: Any, seconds: float, concurrency: int) -> float:
-    """Successful requests per second with ``concurrency`` clients sending back to back."""
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
-        ok, stop_at = 0, time.perf_counter() + seconds
-
-        async def client() -> None:
-            nonlocal ok
-            while time.perf_counter() < stop_at:
-                status, _ = await send(session, url, body)
-                ok += status.startswith("2")
-
-        start = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(concurrency)))
-        return ok / (time.perf_counter() - start)
-
-
-async def sample_rss(pid: int, every_s: float, samples: list[tuple[float, float]]) -> None:
-    """Append ``(elapsed, MB)`` every ``every_s`` until cancelled."""
+def sample_rss(pid: int, every_s: float, samples: list[tuple[float, float]], stop: threading.Event) -> None:
+    """Append ``(elapsed, MB)`` every ``every_s`` until ``stop`` is set."""
     start = time.perf_counter()
     while True:
         samples.append((round(time.perf_counter() - start, 1), tree_rss_bytes(pid) / 2**20))
-        await asyncio.sleep(every_s)
+        if stop.wait(every_s):
+            return
 
 
-async def soak(url: str, pid: int, args: argparse.Namespace) -> SoakResult:
+def segments(duration_s: float, segment_s: float) -> list[float]:
+    """``duration_s`` cut into runs of ``segment_s`` (the last one shorter)."""
+    whole, rest = divmod(duration_s, segment_s)
+    return [segment_s] * int(whole) + ([rest] if rest > 0.5 or not whole else [])
+
+
+def soak(url: str, pid: int, args: argparse.Namespace) -> SoakResult:
     body = predict_body(load_digits()[:1], args.payload)
-    target = f"{url}/predict"
-    measured = None if args.rate else await saturation(target, body, args.saturation_s, args.concurrency)
+    work_dir = RESULTS / "tmp" / "soak"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    target, file = f"{url}/predict", body.write(work_dir / "one.body")
+    measured = None
+    if not args.rate:
+        measured = run_wrk(target, file, body.content_type, args.concurrency, args.saturation_s).rps
     rate = args.rate or args.rate_fraction * (measured or 0.0)
     print(
         f"soak: saturation {measured or 0:.0f} req/s, driving {rate:.0f} req/s", file=sys.stderr, flush=True
     )
-    timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as session:
-        await asyncio.gather(*await open_loop(session, target, body, rate, args.warmup))
-        samples: list[tuple[float, float]] = []
-        sampler = asyncio.create_task(sample_rss(pid, args.sample_s, samples))
-        started = time.perf_counter()
-        results = await asyncio.gather(*await open_loop(session, target, body, rate, args.duration))
+    if args.warmup > 0:
+        hey.run(hey.plan(target, file, body.content_type, rate, args.warmup), work_dir)
+    samples: list[tuple[float, float]] = []
+    stop = threading.Event()
+    sampler = threading.Thread(target=sample_rss, args=(pid, args.sample_s, samples, stop), daemon=True)
+    tally, started = hey.Tally(), time.perf_counter()
+    sampler.start()
+    try:
+        for seconds in segments(args.duration, args.segment_s):
+            done = hey.run(hey.plan(target, file, body.content_type, rate, seconds), work_dir, tally)
+    finally:
         elapsed = time.perf_counter() - started
-        sampler.cancel()
+        stop.set()
+        sampler.join()
     samples.append((round(elapsed, 1), tree_rss_bytes(pid) / 2**20))
-    return summarize(results, samples, measured, rate, elapsed)
+    return summarize(tally, samples, measured, rate, elapsed, done.load.workers)
 
 
 def summarize(
-    results: list[tuple[str, float]],
+    tally: hey.Tally,
     samples: list[tuple[float, float]],
     measured: float | None,
     rate: float,
     elapsed: float,
+    workers: int,
 ) -> SoakResult:
-    statuses: dict[str, int] = {}
-    for status, _ in results:
-        statuses[status] = statuses.get(status, 0) + 1
+    statuses = dict(tally.statuses)
     errors = sum(n for status, n in statuses.items() if not status.startswith("2"))
-    latencies = [latency for _, latency in results]
+    latencies = tally.of(*tally.latencies)
     start_mb, end_mb = samples[0][1], samples[-1][1]
     growth = (end_mb - start_mb) / start_mb * 100 if start_mb else float("inf")
     verdict = {
@@ -115,8 +118,8 @@ def summarize(
         f"rss growth < {MAX_RSS_GROWTH_PCT:g}%": "PASS" if growth < MAX_RSS_GROWTH_PCT else "FAIL",
     }
     return SoakResult(
-        measured, rate, elapsed, len(results), errors, statuses, percentile_ms(latencies, 50),
-        percentile_ms(latencies, 99), start_mb, end_mb, growth, samples, verdict,
+        measured, rate, elapsed, tally.sent, errors, statuses, percentile_ms(latencies, 50),
+        percentile_ms(latencies, 99), start_mb, end_mb, growth, samples, verdict, workers,
     )  # fmt: skip
 
 
@@ -126,9 +129,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rate-fraction", type=float, default=0.7, help="soak rate / measured saturation")
     p.add_argument("--rate", type=float, default=0.0, help="soak rate in req/s; skips measuring saturation")
     p.add_argument("--saturation-s", type=float, default=5.0, help="how long to measure saturation")
-    p.add_argument("--concurrency", type=int, default=32, help="clients while measuring saturation")
+    p.add_argument("--concurrency", type=int, default=64, help="wrk connections measuring saturation")
     p.add_argument("--warmup", type=float, default=10.0, help="unmeasured seconds at the soak rate first")
     p.add_argument("--sample-s", type=float, default=5.0, help="seconds between RSS samples")
+    p.add_argument("--segment-s", type=float, default=60.0, help="seconds per hey run within the soak")
     p.add_argument("--payload", choices=["png", "json"], default="png", help="one image per request, as")
     p.add_argument(
         "--out", type=Path, default=None, help="JSON summary (default bench/results/soak-<time>.json)"
@@ -138,18 +142,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> SoakResult:
     args = parse_args(argv)
+    if hey.hey_path() is None or (not args.rate and wrk_path() is None):
+        sys.exit("the soak needs hey, and wrk unless --rate is given: apt-get install -y hey wrk")
     out = args.out or RESULTS / f"soak-{time.strftime('%Y%m%d-%H%M%S')}.json"
     with servers.running(servers.service("soak"), RESULTS / "tmp") as url:
         port = urlsplit(url).port
         assert port is not None
-        result = asyncio.run(soak(url, server_pid(port), args))
+        result = soak(url, server_pid(port), args)
     text = json.dumps(asdict(result), indent=2)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + "\n")
     print(text)
-    print(
-        f"soak: {'PASS' if 'FAIL' not in result.verdict.values() else 'FAIL'}; wrote {out}", file=sys.stderr
-    )
+    verdict = "PASS" if "FAIL" not in result.verdict.values() else "FAIL"
+    sent = f"sent {result.requests / result.duration_s:.0f} of {result.rate_rps:.0f} req/s"
+    print(f"soak: {verdict}; {sent}; wrote {out}", file=sys.stderr)
     return result
 
 

@@ -1,16 +1,19 @@
-"""When the overload part says latency was back to normal, from (time since stop, latency) probes."""
+"""The overload part's figures from hey's tally and the recovery probes: what counts, from when."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
-pytest.importorskip("aiohttp", reason="bench.overload's load generator needs aiohttp (pip install aiohttp)")
+pytest.importorskip("aiohttp", reason="bench.overload's recovery probe needs aiohttp (pip install aiohttp)")
 
+from bench import hey
 from bench.overload import recovery_time, summarize
 
 THRESHOLD_S = 0.010
+LOAD = hey.Load("http://127.0.0.1:1/predict", Path("one.body"), "image/png", 4, 10.0, 6)
 
 
 def test_recovery_starts_at_the_first_of_three_normal_probes_in_a_row() -> None:
@@ -23,11 +26,31 @@ def test_no_recovery_when_probes_never_settle_or_fail() -> None:
     assert recovery_time([], THRESHOLD_S) is None
 
 
-def test_summary_separates_503_latency_from_successes() -> None:
-    results = [("200", 0.100)] * 10 + [("503", 0.002)] * 10 + [("timeout", 30.0)]
-    summary = summarize(results, 100.0, 2.0, 0.5, 0.001, THRESHOLD_S, [(0.0, 0.001)] * 3)
-    assert summary.statuses == {"200": 10, "503": 10, "timeout": 1}
-    assert summary.ok_p99_ms is not None and abs(summary.ok_p99_ms - 100.0) < 1e-6
-    assert summary.rejected_p99_ms is not None and abs(summary.rejected_p99_ms - 2.0) < 1e-6
-    assert summary.offered_rps == 21 / 2.0
-    assert summary.recovery_s == 0.0
+def overloaded_tally() -> hey.Tally:
+    """10 slow 200s and 10 quick 503s sent from 0.1 s to 1.05 s, and 4 requests without an answer."""
+    tally = hey.Tally()
+    for i in range(10):
+        tally.add("200", 0.100, 0.1 + 0.1 * i)
+        tally.add("503", 0.002, 0.15 + 0.1 * i)
+    tally.statuses[hey.FAILED] += 4
+    return tally
+
+
+def test_summary_separates_503_latency_from_successes_and_counts_failures() -> None:
+    done = hey.HeyRun(LOAD, overloaded_tally(), origin=0.0, cut_off=False)
+    summary = summarize(done, 24.0, 0.001, THRESHOLD_S, [(0.0, 0.001)] * 3, probe_start_s=1.5)
+    assert summary.statuses == {"200": 10, "503": 10, hey.FAILED: 4}, "failed requests must show"
+    assert summary.sent == 24
+    assert summary.ok_p99_ms == pytest.approx(100.0) and summary.rejected_p99_ms == pytest.approx(2.0)
+    assert summary.duration_s == pytest.approx(1.05 - 0.1 + 1 / 24), "first to last send, plus one gap"
+    assert summary.offered_rps == pytest.approx(24 / summary.duration_s)
+    assert summary.drain_s == pytest.approx(1.0 + 0.1 - 1.05), "the 200 sent at 1.0 s was the last answer"
+    assert summary.recovery_s == pytest.approx(1.5 - 1.05), "from the last send until the probes were fine"
+    assert (summary.workers, summary.worker_qps, summary.planned_s) == (4, 10.0, 0.6)
+
+
+def test_no_503_at_all_leaves_its_latency_empty() -> None:
+    tally = hey.Tally()
+    tally.add("200", 0.01, 0.1)
+    summary = summarize(hey.HeyRun(LOAD, tally, 0.0, False), 24.0, 0.001, THRESHOLD_S, [], 0.2)
+    assert summary.rejected_p99_ms is None and summary.recovery_s is None

@@ -1,0 +1,222 @@
+"""Drive a server with ``hey`` (rate-limited workers) and tally its per-answer CSV by status.
+
+hey's ``-o csv`` lists only requests that got an HTTP answer: one that failed (connection refused or
+reset, ``-t`` timeout) leaves no line, and hey still exits 0. So we use ``-n``, never ``-z``: each
+worker sends exactly ``n / c`` requests, and every planned request without a line counts as
+``FAILED`` (or ``CUT_OFF`` if hey had to be stopped at the deadline). Neither can pass for a success.
+hey's workers tick in step, so one process sends all its workers' requests in one burst: a load is
+split over several processes started a fraction of the tick period apart.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import shutil
+import signal
+import subprocess
+import time
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HEADER = ["response-time", "DNS+dialup", "DNS", "Request-write", "Response-delay", "Response-read",
+          "status-code", "offset"]  # fmt: skip
+MAX_ROWS = 1_000_000
+"""hey keeps (and prints) at most this many answers per process; more would look like failures."""
+FAILED = "failed"
+"""No HTTP answer: connection refused or reset, or no answer within the timeout."""
+CUT_OFF = "cut off"
+"""hey was stopped at the deadline: neither answered nor known to have been sent."""
+WORKER_QPS = 4.0
+MAX_WORKERS = 1024
+WORKERS_PER_PROCESS = 128
+
+
+@dataclass(frozen=True)
+class Load:
+    """``processes`` hey processes with ``workers`` in all, each sending ``requests`` at ``qps``."""
+
+    url: str
+    body_file: Path
+    content_type: str
+    workers: int
+    qps: float
+    requests: int
+    processes: int = 1
+    timeout_s: int = 10
+
+    @property
+    def planned(self) -> int:
+        return self.workers * self.requests
+
+    @property
+    def duration_s(self) -> float:
+        return self.requests / self.qps
+
+    def shares(self) -> list[int]:
+        """Workers per process, as even as possible."""
+        base, extra = divmod(self.workers, self.processes)
+        return [base + (k < extra) for k in range(self.processes)]
+
+
+def plan(url: str, body_file: Path, content_type: str, rate: float, duration_s: float) -> Load:
+    """About ``rate`` req/s for ``duration_s``: ``rate / WORKER_QPS`` workers (at most ``MAX_WORKERS``).
+
+    A worker waits for each answer and skips the ticks it misses meanwhile. At 4 req/s its 250 ms
+    period is far above a quick answer (a 503 takes milliseconds). The workers a loaded server holds
+    (the service admits 128 requests per process) each fall short of their rate: 256 held workers
+    cost ~1,000 req/s, about what the server answers meanwhile, so the offered rate stays close to
+    ``rate``. Past ``MAX_WORKERS`` the per-worker rate rises instead (~10 req/s at 10,000 req/s).
+    Processes of at most ``WORKERS_PER_PROCESS`` keep the bursts small and stay below hey's 500
+    pooled connections per process (more would re-dial on every request).
+    """
+    workers = max(1, min(MAX_WORKERS, math.ceil(rate / WORKER_QPS)))
+    qps = rate / workers
+    return Load(
+        url, body_file, content_type, workers, qps, max(1, round(qps * duration_s)),
+        math.ceil(workers / WORKERS_PER_PROCESS),
+    )  # fmt: skip
+
+
+def hey_path() -> str | None:
+    return shutil.which("hey")
+
+
+def command(hey: str, load: Load, workers: int) -> list[str]:
+    """One hey process with ``workers`` of ``load``'s workers."""
+    return [
+        hey, "-n", str(workers * load.requests), "-c", str(workers), "-q", f"{load.qps:.6g}",
+        "-m", "POST", "-T", load.content_type, "-D", str(load.body_file), "-t", str(load.timeout_s),
+        "-o", "csv", "-disable-compression", load.url,
+    ]  # fmt: skip
+
+
+@dataclass
+class Tally:
+    """Answers per status, latencies per status (seconds, 8 bytes each) and the load's time span."""
+
+    statuses: Counter[str] = field(default_factory=Counter)
+    latencies: dict[str, array[float]] = field(default_factory=dict)
+    first_sent_s: float = math.inf
+    last_sent_s: float = -math.inf
+    last_answer_s: float = -math.inf
+
+    def add(self, status: str, latency_s: float, sent_s: float) -> None:
+        self.statuses[status] += 1
+        self.latencies.setdefault(status, array("d")).append(latency_s)
+        self.first_sent_s = min(self.first_sent_s, sent_s)
+        self.last_sent_s = max(self.last_sent_s, sent_s)
+        self.last_answer_s = max(self.last_answer_s, sent_s + latency_s)
+
+    @property
+    def sent(self) -> int:
+        return sum(self.statuses.values())
+
+    def of(self, *statuses: str) -> np.ndarray:
+        """Latencies (seconds) of the answers with any of ``statuses``."""
+        parts = [np.frombuffer(self.latencies[s]) for s in statuses if s in self.latencies]
+        return np.concatenate(parts) if parts else np.empty(0)
+
+
+def read_csv(lines: Iterable[str], tally: Tally, shift_s: float = 0.0) -> int:
+    """Add hey's CSV lines to ``tally`` (offsets moved by ``shift_s``); return how many answers."""
+    rows = csv.reader(lines)
+    header = next(rows, None)
+    if header != HEADER:
+        raise ValueError(f"not hey's CSV (another hey version?): header {header}, expected {HEADER}")
+    count = 0
+    for row in rows:
+        tally.add(row[6], float(row[0]), float(row[7]) + shift_s)
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class HeyRun:
+    load: Load
+    tally: Tally
+    origin: float
+    """``time.perf_counter()`` that the tally's offsets count from."""
+    cut_off: bool
+    """True if hey had to be stopped at the deadline (its missing requests count as ``CUT_OFF``)."""
+
+
+@dataclass(frozen=True)
+class _Process:
+    popen: subprocess.Popen[bytes]
+    planned: int
+    shift_s: float
+    """When it started, after the run's origin."""
+    files: Path
+    """Its output goes to ``<files>.csv`` and ``<files>.err``."""
+
+
+def run(
+    load: Load, work_dir: Path, tally: Tally | None = None, origin: float | None = None, grace_s: float = 30.0
+) -> HeyRun:
+    """Run ``load``; past ``2 x duration + timeout + grace_s`` stop hey (SIGINT: it prints what it has)."""
+    hey = hey_path()
+    if hey is None:
+        raise FileNotFoundError("hey is not installed (apt-get install -y hey)")
+    if max(load.shares()) * load.requests > MAX_ROWS:
+        raise ValueError(f"over {MAX_ROWS} requests per hey process: use more processes or a shorter run")
+    work_dir.mkdir(parents=True, exist_ok=True)
+    tally = Tally() if tally is None else tally
+    started = time.perf_counter()
+    origin = started if origin is None else origin
+    procs: list[_Process] = []
+    try:
+        for k, workers in enumerate(load.shares()):
+            time.sleep(max(0.0, started + k / (load.qps * load.processes) - time.perf_counter()))
+            argv = command(hey, load, workers)
+            procs.append(_start(argv, workers * load.requests, origin, work_dir / f"hey-{k}"))
+        deadline = started + 2 * load.duration_s + load.timeout_s + grace_s
+        stopped = [_wait(p.popen, deadline, load.timeout_s + grace_s) for p in procs]
+    finally:  # on an error or Ctrl-C here, no hey is left running
+        for p in procs:
+            if p.popen.poll() is None:
+                p.popen.kill()
+                p.popen.wait()
+    for proc, cut in zip(procs, stopped, strict=True):
+        _collect(proc, cut, tally)
+    return HeyRun(load, tally, origin, any(stopped))
+
+
+def _start(argv: list[str], planned: int, origin: float, files: Path) -> _Process:
+    with files.with_suffix(".csv").open("wb") as out, files.with_suffix(".err").open("wb") as err:
+        popen = subprocess.Popen(argv, stdout=out, stderr=err)
+    return _Process(popen, planned, time.perf_counter() - origin, files)
+
+
+def _wait(popen: subprocess.Popen[bytes], deadline: float, grace_s: float) -> bool:
+    """Wait until ``deadline``; then SIGINT (hey stops its workers and prints), then SIGKILL. Stopped?"""
+    try:
+        popen.wait(timeout=max(0.0, deadline - time.perf_counter()))
+        return False
+    except subprocess.TimeoutExpired:
+        popen.send_signal(signal.SIGINT)
+    try:
+        popen.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        popen.kill()
+        popen.wait()
+    return True
+
+
+def _collect(proc: _Process, cut: bool, tally: Tally) -> None:
+    """Add one process's answers; its planned requests without an answer are failed (or cut off)."""
+    code = proc.popen.returncode
+    if code != 0 and not cut:
+        error = proc.files.with_suffix(".err").read_text(errors="replace").strip()
+        raise RuntimeError(f"hey failed ({code}): {error.splitlines()[0] if error else 'no message'}")
+    answered = 0
+    if code == 0:  # killed: what it wrote is not to be trusted
+        with proc.files.with_suffix(".csv").open(newline="") as lines:
+            answered = read_csv(lines, tally, proc.shift_s)
+    if proc.planned > answered:
+        tally.statuses[CUT_OFF if cut else FAILED] += proc.planned - answered
