@@ -2,13 +2,13 @@
 
     python -m bench.soak --duration 600 --rate-fraction 0.7
 
-Starts the service on 127.0.0.1 (its settings from ``DIGITS_*`` as usual), measures its saturation
-with wrk at ``--concurrency`` connections (or takes ``--rate``), warms it up with hey at the soak rate,
-then drives hey at the soak rate for ``--duration`` seconds, in back-to-back runs of ``--segment-s``
+Starts the service on 127.0.0.1 (its settings from ``DIGITS_*`` as usual), measures its saturation with hey
+itself, closed loop at ``--concurrency`` workers (or takes ``--rate``), warms it up with hey at the soak
+rate, then drives hey at the soak rate for ``--duration`` seconds, in back-to-back runs of ``--segment-s``
 (hey keeps every answer in memory until it exits), while a thread samples the resident memory of the
-server's process tree every ``--sample-s`` seconds. Prints and writes a JSON summary with PASS/FAIL
-against the targets: no errors (every non-2xx answer and every request without an answer), and RSS
-growth from the end of warm-up below 10%.
+server's process tree every ``--sample-s`` seconds. Prints and writes a JSON summary with PASS/FAIL against
+the targets: no errors (every non-2xx answer and every request without an answer), and RSS growth from the
+end of warm-up below 10%.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from bench.bodies import predict_body
 from bench.digits import load_digits
 from bench.overload import percentile_ms
 from bench.rss import server_pid, tree_rss_bytes
-from bench.wrk import run_wrk, wrk_path
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_RSS_GROWTH_PCT = 10.0
@@ -77,7 +76,7 @@ def soak(url: str, pid: int, args: argparse.Namespace) -> SoakResult:
     target, file = f"{url}/predict", body.write(work_dir / "one.body")
     measured = None
     if not args.rate:
-        measured = run_wrk(target, file, body.content_type, args.concurrency, args.saturation_s).rps
+        measured = hey.closed_loop_rps(target, file, body.content_type, args.concurrency, args.saturation_s)
     rate = args.rate or args.rate_fraction * (measured or 0.0)
     print(
         f"soak: saturation {measured or 0:.0f} req/s, driving {rate:.0f} req/s", file=sys.stderr, flush=True
@@ -129,7 +128,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--rate-fraction", type=float, default=0.7, help="soak rate / measured saturation")
     p.add_argument("--rate", type=float, default=0.0, help="soak rate in req/s; skips measuring saturation")
     p.add_argument("--saturation-s", type=float, default=5.0, help="how long to measure saturation")
-    p.add_argument("--concurrency", type=int, default=64, help="wrk connections measuring saturation")
+    p.add_argument("--concurrency", type=int, default=64, help="hey workers measuring saturation")
     p.add_argument("--warmup", type=float, default=10.0, help="unmeasured seconds at the soak rate first")
     p.add_argument("--sample-s", type=float, default=5.0, help="seconds between RSS samples")
     p.add_argument("--segment-s", type=float, default=60.0, help="seconds per hey run within the soak")
@@ -142,8 +141,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> SoakResult:
     args = parse_args(argv)
-    if hey.hey_path() is None or (not args.rate and wrk_path() is None):
-        sys.exit("the soak needs hey, and wrk unless --rate is given: apt-get install -y hey wrk")
+    if hey.hey_path() is None:
+        sys.exit("the soak needs hey: apt-get install -y hey")
     out = args.out or RESULTS / f"soak-{time.strftime('%Y%m%d-%H%M%S')}.json"
     with servers.running(servers.service("soak"), RESULTS / "tmp") as url:
         port = urlsplit(url).port

@@ -47,9 +47,10 @@ def test_output_that_is_not_heys_csv_is_refused() -> None:
 
 def test_plan_spreads_the_rate_over_slow_workers_in_small_processes() -> None:
     load = hey.plan("http://h/predict", Path("b"), "image/png", rate=10_000, duration_s=5)
-    assert load.workers == hey.MAX_WORKERS and load.processes == 8
+    per = hey.WORKERS_PER_PROCESS
+    assert load.workers == hey.MAX_WORKERS and load.processes == hey.MAX_WORKERS // per
     assert load.workers * load.qps == pytest.approx(10_000)
-    assert load.shares() == [128] * 8 and load.requests == round(load.qps * 5)
+    assert load.shares() == [per] * (hey.MAX_WORKERS // per) and load.requests == round(load.qps * 5)
     small = hey.plan("http://h/predict", Path("b"), "image/png", rate=1_001, duration_s=2)
     assert small.workers == math.ceil(1_001 / hey.WORKER_QPS) and small.qps <= hey.WORKER_QPS
     assert sum(small.shares()) == small.workers and max(small.shares()) - min(small.shares()) <= 1

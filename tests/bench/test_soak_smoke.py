@@ -16,7 +16,6 @@ from bench.soak import main, segments, summarize
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("hey") is None, reason="hey is not installed (apt-get install -y hey)")
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (apt-get install -y wrk)")
 def test_a_short_soak_reports_requests_latency_and_memory(tmp_path: Path) -> None:
     out = tmp_path / "soak.json"
     argv = ["--duration", "2", "--segment-s", "1", "--warmup", "1", "--saturation-s", "1"]
