@@ -36,10 +36,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import PayloadTooLarge, ServiceError
 from service.http_errors import error_body, is_v2, service_error_response, unexpected_error_response
+from service.logs import ACCESS, access
 from service.metrics import Metrics
 from service.security import SecurityHeaders
 
-access_log = logging.getLogger("service.access")
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -193,10 +193,9 @@ class Gateway:
         self, scope: Scope, state: dict[str, Any], route: str, status: int, latency_s: float
     ) -> None:
         self.metrics.observe_request(route, scope["method"], status, latency_s)
-        if access_log.isEnabledFor(logging.INFO):
-            access_log.info(
-                "request",
-                extra={
+        if ACCESS.isEnabledFor(logging.INFO):
+            access(
+                {
                     "request_id": state["request_id"],
                     "method": scope["method"],
                     "route": route,
@@ -204,7 +203,7 @@ class Gateway:
                     "status": status,
                     "latency_ms": round(latency_s * 1000, 3),
                     "images": state.get("images", 0),
-                },
+                }
             )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from service.logs import configure_logging
+from service.logs import access, configure_logging
 
 Captured = tuple[io.StringIO, Callable[[], None]]
 
@@ -59,3 +59,23 @@ def test_stop_twice_is_harmless(captured: Captured) -> None:
     logging.getLogger("service.test").warning("once")
     assert len(written(captured)) == 1
     captured[1]()
+
+
+def test_access_lines_match_logged_ones_and_keep_their_order(captured: Captured) -> None:
+    log = logging.getLogger("service.access")
+    log.info("request", extra={"route": "/a", "status": 200})
+    access({"route": "/b", "status": 503})
+    log.info("request", extra={"route": "/c", "status": 200})
+    records = written(captured)
+    assert [r["route"] for r in records] == ["/a", "/b", "/c"], "one queue, one order"
+    logged, queued = records[0], records[1]
+    assert set(logged) == set(queued), "the same fields whichever way the line was made"
+    assert queued["logger"] == "service.access" and queued["level"] == "info" and queued["msg"] == "request"
+    assert str(queued["ts"]).endswith("Z") and queued["status"] == 503
+
+
+def test_access_falls_back_to_the_logger_when_not_configured(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="service.access"):
+        access({"route": "/x", "status": 200})
+    (record,) = [r for r in caplog.records if r.name == "service.access"]
+    assert record.__dict__["route"] == "/x"
