@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from service.config import Settings
-from service.logs import configure_logging
+from service.logs import configure_logging, logging_configured
 from service.workers import Supervisor, reuse_port_supported
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ def app_factory() -> ServiceApp:
     from service.app import create_app
 
     settings = Settings()
-    configure_logging(settings.log_level)
+    if not logging_configured():  # a worker process; a lone worker shares main()'s set-up
+        configure_logging(settings.log_level)
     return create_app(settings)
 
 

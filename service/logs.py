@@ -116,6 +116,11 @@ MAX_BATCH = 1024
 PAUSE_S = 0.05  # lines reach the stream at most this late
 
 
+def logging_configured() -> bool:
+    """True once :func:`configure_logging` has run in this process (and was not stopped)."""
+    return _queue is not None
+
+
 def configure_logging(level: str, stream: TextIO | None = None) -> Callable[[], None]:
     """Send the service's logs, as JSON lines, to ``stream`` (stderr) at ``level``; returns ``stop``,
     which writes what is queued and ends the writer (also registered to run at exit).

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from service.logs import access, configure_logging
+from service.logs import access, configure_logging, logging_configured
 
 Captured = tuple[io.StringIO, Callable[[], None]]
 
@@ -79,3 +79,9 @@ def test_access_falls_back_to_the_logger_when_not_configured(caplog: pytest.LogC
         access({"route": "/x", "status": 200})
     (record,) = [r for r in caplog.records if r.name == "service.access"]
     assert record.__dict__["route"] == "/x"
+
+
+def test_configured_until_stopped(captured: Captured) -> None:
+    assert logging_configured()
+    written(captured)
+    assert not logging_configured(), "after stop, access lines go through the logger again"
