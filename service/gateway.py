@@ -53,12 +53,15 @@ class ClientDisconnected(Exception):
 
 
 class DirectRequest:
-    """What a direct handler may read: headers, query, the body (streamed under the limit), state."""
+    """What a direct handler may read: headers, query, the body, state.
 
-    __slots__ = ("_receive", "max_bytes", "scope", "state")
+    ``receive`` is the gateway's limited one, so the body limit is enforced in one place.
+    """
 
-    def __init__(self, scope: Scope, receive: Receive, max_bytes: int) -> None:
-        self.scope, self._receive, self.max_bytes = scope, receive, max_bytes
+    __slots__ = ("_receive", "scope", "state")
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self.scope, self._receive = scope, receive
         self.state: dict[str, Any] = scope["state"]
 
     def header(self, name: bytes) -> str:
@@ -71,16 +74,12 @@ class DirectRequest:
         return dict(parse_qsl(raw.decode("latin-1"), keep_blank_values=True)) if raw else {}
 
     async def body(self) -> bytes:
-        chunks, size = [], 0
+        chunks = []
         while True:
             message = await self._receive()
             if message["type"] == "http.disconnect":
                 raise ClientDisconnected
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                raise PayloadTooLarge(f"request body exceeds the limit of {self.max_bytes} bytes")
-            chunks.append(chunk)
+            chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
@@ -164,7 +163,7 @@ class Gateway:
         self, handler: DirectHandler, scope: Scope, receive: Receive, send: Send, path: str
     ) -> None:
         try:
-            body = await handler(DirectRequest(scope, receive, self.max_body_bytes))
+            body = await handler(DirectRequest(scope, self._limited(receive)))
         except ClientDisconnected:
             scope["state"]["client_gone"] = True
             return

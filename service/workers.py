@@ -20,7 +20,6 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -54,10 +53,8 @@ def serve(config: dict[str, Any]) -> None:
 class Supervisor:
     """Keep ``workers`` processes running :func:`serve` until told to stop; ``run`` returns the exit code."""
 
-    def __init__(
-        self, config: dict[str, Any], workers: int, target: Callable[[dict[str, Any]], None] = serve
-    ):
-        self.config, self.workers, self.target = config, workers, target
+    def __init__(self, config: dict[str, Any], workers: int) -> None:
+        self.config, self.workers = config, workers
         self.context = multiprocessing.get_context("spawn")
         self.processes: list[BaseProcess] = []
         self.stopping = threading.Event()
@@ -77,7 +74,7 @@ class Supervisor:
             holder.close()
 
     def _start(self) -> BaseProcess:
-        process = self.context.Process(target=self.target, args=(self.config,), name="digits-worker")
+        process = self.context.Process(target=serve, args=(self.config,), name="digits-worker")
         process.start()
         return process
 
