@@ -74,20 +74,22 @@ def running_all(specs: list[ServerSpec], log_dir: Path) -> Iterator[dict[str, st
         yield {spec.name: stack.enter_context(running(spec, log_dir)) for spec in specs}
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float, log_path: Path) -> None:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], timeout_s: float, log_path: Path | None = None
+) -> None:
+    """Poll ``/readyz`` until 200; fail fast if the process exits first (``log_path`` says where to look)."""
+    see = f"; see {log_path}" if log_path else ""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(
-                f"server exited with code {proc.returncode} before it was ready; see {log_path}"
-            )
+            raise RuntimeError(f"server exited with code {proc.returncode} before it was ready{see}")
         try:
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise TimeoutError(f"server at {url} not ready after {timeout_s:g}s; see {log_path}")
+    raise TimeoutError(f"server at {url} not ready after {timeout_s:g}s{see}")
 
 
 def stop(proc: subprocess.Popen[bytes], grace_s: float = 20.0) -> None:
