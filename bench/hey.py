@@ -91,11 +91,16 @@ def hey_path() -> str | None:
 
 def command(hey: str, load: Load, workers: int) -> list[str]:
     """One hey process with ``workers`` of ``load``'s workers."""
-    return [
-        hey, "-n", str(workers * load.requests), "-c", str(workers), "-q", f"{load.qps:.6g}",
-        "-m", "POST", "-T", load.content_type, "-D", str(load.body_file), "-t", str(load.timeout_s),
-        "-o", "csv", "-disable-compression", load.url,
-    ]  # fmt: skip
+    sizes = ["-n", str(workers * load.requests), "-c", str(workers), "-q", f"{load.qps:.6g}"]
+    post = _post(load.content_type, load.body_file)
+    return [hey, *sizes, *post, "-t", str(load.timeout_s), *CSV, load.url]
+
+
+CSV = ["-o", "csv", "-disable-compression"]
+
+
+def _post(content_type: str, body_file: Path) -> list[str]:
+    return ["-m", "POST", "-T", content_type, "-D", str(body_file)]
 
 
 @dataclass
@@ -233,10 +238,8 @@ def closed_loop_rps(url: str, body_file: Path, content_type: str, connections: i
     hey = hey_path()
     if hey is None:
         raise FileNotFoundError("hey is not installed (apt-get install -y hey)")
-    argv = [
-        hey, "-z", f"{max(1, round(seconds))}s", "-c", str(connections), "-m", "POST", "-T", content_type,
-        "-D", str(body_file), "-o", "csv", "-disable-compression", url,
-    ]  # fmt: skip
+    post = _post(content_type, body_file)
+    argv = [hey, "-z", f"{max(1, round(seconds))}s", "-c", str(connections), *post, *CSV, url]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=True)
     tally = Tally()
     read_csv(done.stdout.splitlines(), tally)
