@@ -30,9 +30,16 @@ def live_server(timeout_s: float = 60.0, **settings: object) -> Iterator[str]:
         wait_ready(url, proc, timeout_s)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc)
+
+
+def terminate(proc: subprocess.Popen[bytes], grace_s: float = 20.0) -> None:
+    """SIGTERM a process we started and wait for it; SIGKILL it if it outlives ``grace_s``."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

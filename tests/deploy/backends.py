@@ -9,7 +9,7 @@ import sys
 
 import httpx
 
-from tests.live import MODELS, ROOT, wait_ready
+from tests.live import MODELS, ROOT, terminate, wait_ready
 
 _PREDICT_OK = re.compile(
     r'^digits_requests_total\{[^}]*route="/predict"[^}]*status="200"[^}]*\}\s+(\S+)', re.M
@@ -41,13 +41,8 @@ class Backend:
         self.proc.wait()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            terminate(self.proc)
 
     def predictions_served(self) -> int:
         """Successful POST /predict answered by this process, from its own /metrics."""

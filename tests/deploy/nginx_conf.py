@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.live import terminate
+
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 # Host:port, then the peer parameters (max_fails=..., fail_timeout=...) that every backend keeps.
@@ -95,12 +97,7 @@ def running_nginx(nginx: str, conf: Path, port: int, timeout_s: float = 15.0) ->
         _wait_answers(f"{url}/lb/healthz", proc, log, timeout_s)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        terminate(proc, grace_s=10)
 
 
 def _wait_answers(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
