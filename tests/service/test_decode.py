@@ -7,11 +7,15 @@ import struct
 import warnings
 import zlib
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
+import service.decode
 from service.decode import array_to_input, decode_image
 from service.errors import (
     CorruptImage,
@@ -332,3 +336,89 @@ def grid(value: object = 0, at: tuple[int, int] = (3, 5)) -> list[list[object]]:
 def test_bad_arrays_say_what_and_where(values: object, value_range: Any, message: str) -> None:
     with pytest.raises(InvalidArray, match=message):
         array_to_input(values, value_range)
+
+
+# --- plain PNGs are decoded by libspng: the same answers as Pillow ------------------------------------------
+
+
+def decode_with_pillow_only(data: bytes, max_side: int | None = None) -> np.ndarray | type[Exception]:
+    """What decode_image gives when every file goes through Pillow: the reference."""
+    with mock.patch.object(service.decode, "_plain_png_pixels", return_value=None):
+        return outcome(data, max_side)
+
+
+def outcome(data: bytes, max_side: int | None = None) -> np.ndarray | type[Exception]:
+    try:
+        return decode_image(data, MAX_PIXELS, max_side=max_side)
+    except Exception as exc:
+        return type(exc)
+
+
+def assert_same(data: bytes, max_side: int | None = None) -> None:
+    ours, reference = outcome(data, max_side), decode_with_pillow_only(data, max_side)
+    if isinstance(reference, np.ndarray):
+        assert isinstance(ours, np.ndarray) and ours.dtype == reference.dtype
+        np.testing.assert_array_equal(ours, reference)
+    else:
+        assert ours is reference
+
+
+@given(
+    mode=st.sampled_from(["L", "RGB", "RGBA"]),
+    size=st.tuples(st.integers(1, 300), st.integers(1, 40)),
+    seed=st.integers(0, 2**32 - 1),
+    optimize=st.booleans(),
+    max_side=st.sampled_from([None, 192]),
+)
+@settings(max_examples=150, deadline=None)
+def test_plain_pngs_decode_exactly_as_pillow_decodes_them(
+    mode: str, size: tuple[int, int], seed: int, optimize: bool, max_side: int | None
+) -> None:
+    channels = {"L": (), "RGB": (3,), "RGBA": (4,)}[mode]
+    pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], *channels), dtype=np.uint8)
+    data = encode(Image.fromarray(pixels), "PNG", optimize=optimize)
+    with mock.patch.object(service.decode.pyspng, "load", wraps=service.decode.pyspng.load) as load:
+        assert_same(data, max_side)
+    assert load.call_count == 1  # the fast path really ran (the reference never calls it)
+
+
+def test_pngs_whose_extra_chunks_pillow_acts_on_are_left_to_pillow() -> None:
+    plain = Image.fromarray(gradient())
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotated
+    files = [
+        encode(plain, "PNG", transparency=0),  # tRNS: a colour key becomes alpha
+        encode(plain, "PNG", exif=exif),  # eXIf: orientation
+        encode(Image.fromarray(gradient()).convert("P"), "PNG"),  # palette
+        encode(Image.fromarray(gradient()).convert("LA"), "PNG"),  # grey + alpha
+        encode(Image.fromarray(gradient().astype(np.uint16) * 257), "PNG"),  # 16-bit
+    ]
+    for data in files:
+        with mock.patch.object(service.decode.pyspng, "load") as load:
+            out = decode_image(data, MAX_PIXELS)
+        load.assert_not_called()
+        assert out.shape == (40, 30) or out.shape == (30, 40)
+
+
+def test_a_png_over_the_pixel_limit_is_refused_before_libspng_sees_it() -> None:
+    data = complete_1_bit_png(3000, 3000)
+    header = bytearray(data)
+    header[24:26] = bytes([8, 0])  # claim 8-bit grey: a plain PNG's header
+    header[29:33] = struct.pack(">I", zlib.crc32(bytes(header[12:29])))
+    with mock.patch.object(service.decode.pyspng, "load") as load, pytest.raises(TooManyPixels):
+        decode_image(bytes(header), 1_000_000)
+    load.assert_not_called()
+
+
+def test_every_truncation_of_a_plain_png_gets_pillows_answer() -> None:
+    data = encode(Image.fromarray(gradient(12, 9)), "PNG")
+    for end in range(len(data) + 1):
+        assert_same(data[:end])
+
+
+@given(position=st.integers(8, 10_000), value=st.integers(0, 255))
+@settings(max_examples=300, deadline=None)
+def test_a_damaged_byte_anywhere_gets_pillows_answer(position: int, value: int) -> None:
+    data = bytearray(encode(Image.fromarray(gradient(20, 20)), "PNG"))
+    data[position % len(data)] = value
+    assert_same(bytes(data))
