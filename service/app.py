@@ -18,6 +18,7 @@ from service.api import admin, health, metrics, model_info, page, predict, v2
 from service.config import Settings
 from service.errors import ModelLoadError
 from service.gateway import Gateway
+from service.gcwatch import SlowCollectionLog
 from service.http_errors import install_error_handlers
 from service.metrics import Metrics
 from service.repository import ModelRepository
@@ -78,6 +79,7 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
         # Frozen, the collector stops re-scanning it: a full collection took ~50 ms, a p99 spike each.
         gc.collect()
         gc.freeze()
+        stop_gc_log = SlowCollectionLog().install()
         poller = (
             asyncio.create_task(repo.poll(settings.poll_interval_s)) if settings.poll_interval_s else None
         )
@@ -85,6 +87,7 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
         try:
             yield
         finally:
+            stop_gc_log()
             state.ready = False
             if poller is not None:
                 poller.cancel()

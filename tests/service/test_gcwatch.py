@@ -1,0 +1,44 @@
+"""service.gcwatch: real collections, timed by the real gc callbacks."""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+import pytest
+
+from service.gcwatch import SlowCollectionLog
+
+
+def test_a_collection_over_the_threshold_is_logged_with_its_generation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stop = SlowCollectionLog(threshold_ms=0.0).install()
+    try:
+        with caplog.at_level(logging.WARNING, logger="service.gcwatch"):
+            gc.collect()
+    finally:
+        stop()
+    records = [r for r in caplog.records if r.getMessage() == "slow garbage collection"]
+    assert records, "a full collection took >= 0 ms but was not logged"
+    last = records[-1]
+    assert last.generation == 2  # type: ignore[attr-defined]
+    assert last.ms >= 0 and last.collected >= 0  # type: ignore[attr-defined]
+
+
+def test_quick_collections_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    stop = SlowCollectionLog(threshold_ms=60_000).install()
+    try:
+        with caplog.at_level(logging.WARNING, logger="service.gcwatch"):
+            gc.collect()
+    finally:
+        stop()
+    assert not [r for r in caplog.records if r.name == "service.gcwatch"]
+
+
+def test_stopping_removes_the_callback() -> None:
+    watcher = SlowCollectionLog()
+    stop = watcher.install()
+    assert watcher in gc.callbacks
+    stop()
+    assert watcher not in gc.callbacks
