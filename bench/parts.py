@@ -99,7 +99,18 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
         target = args.overload_factor * saturation
         print(f"Overload: saturation {saturation:.0f} req/s, offering {target:.0f} req/s (hey)", flush=True)
         result = overload.run_overload(f"{url}/predict", body, file, target, args.overload_duration, work_dir)
-    return {"saturation_rps": saturation, "queue_images": args.overload_queue, **asdict(result)}
+    # The same load against a server that refuses everything at once: the generator's own latency floor.
+    with servers.running(servers.floor(), work_dir / "logs") as url:
+        print("Overload: the same load against bench.floor_server (the generator's floor)", flush=True)
+        floor = overload.run_overload(
+            f"{url}/predict", body, file, target, args.overload_duration, work_dir / "floor"
+        )
+    return {
+        "saturation_rps": saturation,
+        "queue_images": args.overload_queue,
+        **asdict(result),
+        "generator_floor": asdict(floor),
+    }
 
 
 def _dicts(points: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,19 @@ def overload_lines(o: dict[str, Any]) -> str:
             f"503: p50 {ms(o['rejected_p50_ms'])}, p99 {ms(o['rejected_p99_ms'])}",
             f"drained {o['drain_s']:.2f} s after the load stopped; probe latency back under "
             f"{o['threshold_ms']:.1f} ms (idle {o['baseline_ms']:.1f} ms) after {recovery}",
+            *_floor_lines(o.get("generator_floor"), ms),
         ]
     )
+
+
+def _floor_lines(floor: dict[str, Any] | None, ms: Callable[[float | None], str]) -> list[str]:
+    if not floor:
+        return []
+    return [
+        f"generator floor (the same load against bench.floor_server, which refuses at once): offered "
+        f"{floor['offered_rps']:.0f} req/s, statuses {floor['statuses']}, "
+        f"503: p50 {ms(floor['rejected_p50_ms'])}, p99 {ms(floor['rejected_p99_ms'])}"
+    ]
 
 
 def target_lines(targets: list[Target]) -> str:

@@ -40,6 +40,11 @@ def naive() -> ServerSpec:
     return ServerSpec("naive", "bench.naive_server")
 
 
+def floor() -> ServerSpec:
+    """:mod:`bench.floor_server`: refuses everything at once; what the load generator alone costs."""
+    return ServerSpec("floor", "bench.floor_server")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
