@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +66,13 @@ def test_command_posts_the_body_file_and_asks_for_csv() -> None:
         "-D", "/tmp/one.body", "-t", "10", "-o", "csv", "-disable-compression",
         "http://127.0.0.1:8000/predict",
     ]  # fmt: skip
+
+
+def test_hey_runs_below_the_server_under_test_in_cpu_priority() -> None:
+    argv = ["/usr/bin/hey", "-n", "1", "http://127.0.0.1:8000/"]
+    assert hey.niced(argv) == ["nice", "-n", "10", *argv]
+    niceness = subprocess.run(hey.niced(["nice"]), capture_output=True, text=True, check=True).stdout
+    assert int(niceness) == min(19, os.nice(0) + hey.NICE)  # really applied: `nice` alone prints its own
 
 
 @pytest.fixture
