@@ -123,8 +123,12 @@ class Tally:
     first_sent_s: float = math.inf
     last_sent_s: float = -math.inf
     last_answer_s: float = -math.inf
+    since_s: float = -math.inf
+    """Answers to requests sent before this offset are left out (a warm-up inside the same run)."""
 
     def add(self, status: str, latency_s: float, sent_s: float) -> None:
+        if sent_s < self.since_s:
+            return
         self.statuses[status] += 1
         self.latencies.setdefault(status, array("d")).append(latency_s)
         self.first_sent_s = min(self.first_sent_s, sent_s)

@@ -4,11 +4,13 @@
 
 Starts the service on 127.0.0.1 (its settings from ``DIGITS_*`` as usual), measures its saturation with hey
 itself, closed loop at ``--concurrency`` workers (or takes ``--rate``), warms it up with hey at the soak
-rate, then drives hey at the soak rate for ``--duration`` seconds, in back-to-back runs of ``--segment-s``
-(hey keeps every answer in memory until it exits), while a thread samples the resident memory of the
-server's process tree every ``--sample-s`` seconds. Prints and writes a JSON summary with PASS/FAIL against
-the targets: no errors (every non-2xx answer and every request without an answer), and RSS growth from the
-end of warm-up below 10%.
+rate for ``--warmup`` seconds and goes on at that rate for ``--duration`` measured seconds, while a
+thread samples the resident memory of the server's process tree every ``--sample-s`` seconds. Warm-up
+and soak are one hey run, so hey's processes open their ~400 connections once, before the measured
+part: back-to-back runs of 60 s each opened them anew, and each such burst of connections and first
+requests drew a few dozen 503s (``soak-20261129-135904.json``: bursts 62 s apart). Prints and writes a
+JSON summary with PASS/FAIL against the targets: no errors (every non-2xx answer and every request
+without an answer), and RSS growth from the end of warm-up below 10%.
 """
 
 from __future__ import annotations
@@ -54,19 +56,17 @@ class SoakResult:
     """hey workers (each at ``rate_rps / workers`` req/s)."""
 
 
-def sample_rss(pid: int, every_s: float, samples: list[tuple[float, float]], stop: threading.Event) -> None:
-    """Append ``(elapsed, MB)`` every ``every_s`` until ``stop`` is set."""
+def sample_rss(
+    pid: int, every_s: float, samples: list[tuple[float, float]], stop: threading.Event, delay_s: float = 0.0
+) -> None:
+    """After ``delay_s``, append ``(elapsed, MB)`` every ``every_s`` until ``stop`` is set."""
+    if stop.wait(delay_s):
+        return
     start = time.perf_counter()
     while True:
         samples.append((round(time.perf_counter() - start, 1), tree_rss_bytes(pid) / 2**20))
         if stop.wait(every_s):
             return
-
-
-def segments(duration_s: float, segment_s: float) -> list[float]:
-    """``duration_s`` cut into runs of ``segment_s`` (the last one shorter)."""
-    whole, rest = divmod(duration_s, segment_s)
-    return [segment_s] * int(whole) + ([rest] if rest > 0.5 or not whole else [])
 
 
 def soak(url: str, pid: int, args: argparse.Namespace) -> SoakResult:
@@ -81,18 +81,18 @@ def soak(url: str, pid: int, args: argparse.Namespace) -> SoakResult:
     print(
         f"soak: saturation {measured or 0:.0f} req/s, driving {rate:.0f} req/s", file=sys.stderr, flush=True
     )
-    if args.warmup > 0:
-        hey.run(hey.plan(target, file, body.content_type, rate, args.warmup), work_dir)
+    load = hey.plan(target, file, body.content_type, rate, args.warmup + args.duration)
     samples: list[tuple[float, float]] = []
     stop = threading.Event()
-    sampler = threading.Thread(target=sample_rss, args=(pid, args.sample_s, samples, stop), daemon=True)
-    tally, started = hey.Tally(), time.perf_counter()
+    sampler = threading.Thread(
+        target=sample_rss, args=(pid, args.sample_s, samples, stop, args.warmup), daemon=True
+    )
+    tally, started = hey.Tally(since_s=args.warmup), time.perf_counter()
     sampler.start()
     try:
-        for seconds in segments(args.duration, args.segment_s):
-            done = hey.run(hey.plan(target, file, body.content_type, rate, seconds), work_dir, tally)
+        done = hey.run(load, work_dir, tally, origin=started)
     finally:
-        elapsed = time.perf_counter() - started
+        elapsed = max(0.0, time.perf_counter() - started - args.warmup)
         stop.set()
         sampler.join()
     samples.append((round(elapsed, 1), tree_rss_bytes(pid) / 2**20))
@@ -131,7 +131,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--concurrency", type=int, default=64, help="hey workers measuring saturation")
     p.add_argument("--warmup", type=float, default=10.0, help="unmeasured seconds at the soak rate first")
     p.add_argument("--sample-s", type=float, default=5.0, help="seconds between RSS samples")
-    p.add_argument("--segment-s", type=float, default=60.0, help="seconds per hey run within the soak")
     p.add_argument("--payload", choices=["png", "json"], default="png", help="one image per request, as")
     p.add_argument(
         "--out", type=Path, default=None, help="JSON summary (default bench/results/soak-<time>.json)"

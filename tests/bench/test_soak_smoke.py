@@ -11,14 +11,14 @@ import pytest
 
 from bench import hey
 from bench.rss import tree_rss_bytes
-from bench.soak import main, segments, summarize
+from bench.soak import main, summarize
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("hey") is None, reason="hey is not installed (apt-get install -y hey)")
 def test_a_short_soak_reports_requests_latency_and_memory(tmp_path: Path) -> None:
     out = tmp_path / "soak.json"
-    argv = ["--duration", "2", "--segment-s", "1", "--warmup", "1", "--saturation-s", "1"]
+    argv = ["--duration", "2", "--warmup", "1", "--saturation-s", "1"]
     result = main([*argv, "--sample-s", "0.5", "--out", str(out)])
     saved = json.loads(out.read_text())
     assert saved["requests"] == result.requests > 0, "hey sent nothing"
@@ -52,10 +52,13 @@ def test_verdict_fails_on_errors_and_on_memory_growth() -> None:
     assert failed.verdict == {"errors == 0": "FAIL", "rss growth < 10%": "FAIL"}
 
 
-def test_a_long_soak_is_cut_into_whole_segments_and_a_rest() -> None:
-    assert segments(600, 60) == [60] * 10
-    assert segments(150, 60) == [60, 60, 30]
-    assert segments(20, 60) == [20], "a soak shorter than one segment is one run"
+def test_answers_to_warm_up_requests_are_left_out_of_the_tally() -> None:
+    counted = hey.Tally(since_s=10.0)
+    counted.add("503", 0.001, 9.99)  # sent during the warm-up
+    counted.add("200", 0.020, 10.0)
+    counted.add("200", 0.030, 25.0)
+    assert dict(counted.statuses) == {"200": 2}
+    assert counted.first_sent_s == 10.0 and counted.last_answer_s == pytest.approx(25.03)
 
 
 def test_rss_of_this_process_is_counted() -> None:
