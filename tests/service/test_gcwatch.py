@@ -10,30 +10,30 @@ import pytest
 from service.gcwatch import SlowCollectionLog
 
 
-def test_a_collection_over_the_threshold_is_logged_with_its_generation(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    stop = SlowCollectionLog(threshold_ms=0.0).install()
+def full_collection_logs(threshold_ms: float, caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """The gcwatch records logged during one full collection, watched with ``threshold_ms``."""
+    stop = SlowCollectionLog(threshold_ms=threshold_ms).install()
     try:
         with caplog.at_level(logging.WARNING, logger="service.gcwatch"):
             gc.collect()
     finally:
         stop()
-    records = [r for r in caplog.records if r.getMessage() == "slow garbage collection"]
+    return [r for r in caplog.records if r.name == "service.gcwatch"]
+
+
+def test_a_collection_over_the_threshold_is_logged_with_its_generation(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    records = full_collection_logs(0.0, caplog)
     assert records, "a full collection took >= 0 ms but was not logged"
     last = records[-1]
+    assert last.getMessage() == "slow garbage collection"
     assert last.generation == 2  # type: ignore[attr-defined]
     assert last.ms >= 0 and last.cpu_ms >= 0 and last.collected >= 0  # type: ignore[attr-defined]
 
 
 def test_quick_collections_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
-    stop = SlowCollectionLog(threshold_ms=60_000).install()
-    try:
-        with caplog.at_level(logging.WARNING, logger="service.gcwatch"):
-            gc.collect()
-    finally:
-        stop()
-    assert not [r for r in caplog.records if r.name == "service.gcwatch"]
+    assert not full_collection_logs(60_000, caplog)
 
 
 def test_stopping_removes_the_callback() -> None:
