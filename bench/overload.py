@@ -121,6 +121,42 @@ def run_overload(
     return summarize(done, target_rps, baseline_s, threshold_s, probes, probe_start)
 
 
+@dataclass(frozen=True)
+class FloorResult:
+    """The same load against :mod:`bench.floor_server`: how quickly the generator alone gets its 503s."""
+
+    offered_rps: float
+    sent: int
+    statuses: dict[str, int]
+    rejected_p50_ms: float | None
+    rejected_p99_ms: float | None
+
+
+def run_floor(
+    url: str, body_file: Path, content_type: str, target_rps: float, duration_s: float, work_dir: Path
+) -> FloorResult:
+    """:func:`run_overload`'s hey load without its probes: a server that only refuses has no latency
+    to recover, and its probes (never a 200) would only time out."""
+    done = hey.run(hey.plan(url, body_file, content_type, target_rps, duration_s), work_dir / "overload")
+    rejected = done.tally.of("503")
+    return FloorResult(
+        offered_rps=done.tally.sent / _window_s(done, target_rps),
+        sent=done.tally.sent,
+        statuses=dict(done.tally.statuses),
+        rejected_p50_ms=percentile_ms(rejected, 50),
+        rejected_p99_ms=percentile_ms(rejected, 99),
+    )
+
+
+def _window_s(done: hey.HeyRun, target_rps: float) -> float:
+    """The sending window, first request to last; each send stands for 1/target of it (one send alone
+    is not a window of 0 s). Without any answer, the planned duration."""
+    tally = done.tally
+    if tally.last_sent_s < tally.first_sent_s:
+        return done.load.duration_s
+    return tally.last_sent_s - tally.first_sent_s + 1 / target_rps
+
+
 def summarize(
     done: hey.HeyRun,
     target_rps: float,
@@ -132,8 +168,7 @@ def summarize(
     """``probe_start_s``: when probing began, on the same clock as the tally's offsets."""
     tally = done.tally
     answered = tally.last_sent_s >= tally.first_sent_s
-    # The sending window; each send stands for 1/target of it (one send alone is not a window of 0 s).
-    window = tally.last_sent_s - tally.first_sent_s + 1 / target_rps if answered else done.load.duration_s
+    window = _window_s(done, target_rps)
     stopped = tally.last_sent_s if answered else done.load.duration_s
     recovered = recovery_time(probes, threshold_s)
     ok, rejected = tally.of(*(s for s in tally.statuses if s.startswith("2"))), tally.of("503")

@@ -102,8 +102,8 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
     # The same load against a server that refuses everything at once: the generator's own latency floor.
     with servers.running(servers.floor(), work_dir / "logs") as url:
         print("Overload: the same load against bench.floor_server (the generator's floor)", flush=True)
-        floor = overload.run_overload(
-            f"{url}/predict", body, file, target, args.overload_duration, work_dir / "floor"
+        floor = overload.run_floor(
+            f"{url}/predict", file, body.content_type, target, args.overload_duration, work_dir / "floor"
         )
     return {
         "saturation_rps": saturation,

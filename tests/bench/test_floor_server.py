@@ -1,13 +1,15 @@
-"""bench.floor_server, the overload part's calibration: a real uvicorn that refuses everything at once."""
+"""bench.floor_server and the overload part's floor run: a real uvicorn that refuses everything at once."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import httpx
+import pytest
 
-from bench import servers
+from bench import hey, servers
 
 
 def test_floor_server_is_ready_and_refuses_every_other_request(tmp_path: Path) -> None:
@@ -19,3 +21,19 @@ def test_floor_server_is_ready_and_refuses_every_other_request(tmp_path: Path) -
             assert response.status_code == 503, (method, path)
             assert response.headers["retry-after"] == "1"
             assert json.loads(response.content)["error"]["code"] == "overloaded"
+
+
+@pytest.mark.skipif(shutil.which("hey") is None, reason="hey is not installed (apt-get install -y hey)")
+def test_the_floor_run_counts_every_planned_request_and_times_the_503s(tmp_path: Path) -> None:
+    pytest.importorskip("aiohttp", reason="bench.overload needs aiohttp")
+    from bench.overload import run_floor
+
+    body = tmp_path / "one.body"
+    body.write_bytes(b"x" * 300)
+    with servers.running(servers.floor(), tmp_path) as url:
+        floor = run_floor(f"{url}/predict", body, "application/octet-stream", 40.0, 1.0, tmp_path)
+    planned = hey.plan(f"{url}/predict", body, "application/octet-stream", 40.0, 1.0).planned
+    assert floor.sent == planned and floor.statuses == {"503": planned}, floor.statuses
+    assert floor.rejected_p50_ms is not None and floor.rejected_p99_ms is not None
+    assert 0 < floor.rejected_p50_ms <= floor.rejected_p99_ms
+    assert floor.offered_rps > 0
