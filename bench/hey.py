@@ -38,11 +38,11 @@ WORKERS_PER_PROCESS = 32
 """A process's workers tick together: 32 arrive at once, not 128 (which filled the 128-request
 admission limit of a worker during a soak at 70% of saturation and drew 503s)."""
 NICE = 10
-"""hey runs at this lower CPU priority. On a machine it shares with the server under test, a dozen hey
-processes waking at once could take the cores from a worker for a moment: two 10-minute soaks at 70%
-of saturation each drew one short burst of 503s (190 and 43 in ~850,000 requests) with no sign of
-slow work in the service. Niced, hey waits for the cores instead; that waiting counts in its latency
-figures, which can only make them worse, never better."""
+"""hey runs at this lower CPU priority, so on a machine it shares with the server under test a dozen
+hey processes waking at once wait for the cores instead of the server; that waiting counts in hey's
+own latency figures, which can only make them worse, never better. Added after two 10-minute soaks
+each drew one short burst of 503s with no slow work in the service; its effect alone was not
+separated: the first niced soak still drew bursts, from its back-to-back hey runs (see bench.soak)."""
 
 
 @dataclass(frozen=True)
