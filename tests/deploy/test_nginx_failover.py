@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.nginx import nginx_binary, running_nginx, write_config
 from tests.deploy.backends import Backend
-from tests.deploy.nginx_conf import nginx_binary, running_nginx, write_config
 from tests.live import ROOT, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]

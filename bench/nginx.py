@@ -1,9 +1,9 @@
 """Run the project's deploy/nginx.conf with a real nginx, as the current user, in a temp prefix.
 
-deploy/nginx.conf is the http-context file that compose mounts into the nginx image. Tests
-point its one upstream ``server`` line at local backends (keeping every parameter) and its
-``listen`` at a free port, then wrap it in a minimal main config whose pid, logs and temp
-paths all live under the prefix.
+deploy/nginx.conf is the http-context file that compose mounts into the nginx image. The deploy
+tests and the benchmark's overload part point its one upstream ``server`` line at local backends
+(keeping every parameter) and its ``listen`` at a free port, then wrap it in a minimal main config
+whose pid, logs and temp paths all live under the prefix.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from pathlib import Path
 
 import httpx
 
-from tests.live import terminate
+from bench.servers import stop
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 # Host:port, then the peer parameters (max_fails=..., fail_timeout=...) that every backend keeps.
 _SERVER = re.compile(r"^([ \t]*)server[ \t]+replica:8000([ \t][^;]*)?;", re.MULTILINE)
 _LISTEN = re.compile(r"^([ \t]*)listen[ \t]+8080;", re.MULTILINE)
+_INFLIGHT = re.compile(r"^([ \t]*limit_conn[ \t]+digits_inflight[ \t]+)\d+;", re.MULTILINE)
 # Which backends answered each request: "127.0.0.1:1, 127.0.0.1:2" when nginx retried.
 ACCESS_LOG_FORMAT = "$status $request_time [$upstream_addr] [$upstream_status]"
 
@@ -53,8 +54,9 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
 
-def render_site(backends: Sequence[str], port: int) -> str:
-    """deploy/nginx.conf with one ``server`` line per ``host:port`` backend and ``listen`` on ``port``."""
+def render_site(backends: Sequence[str], port: int, max_inflight: int | None = None) -> str:
+    """deploy/nginx.conf with one ``server`` line per ``host:port`` backend and ``listen`` on ``port``;
+    ``max_inflight``, if given, replaces the cap on POSTs in flight."""
     text = NGINX_CONF.read_text(encoding="utf-8")
     servers = _SERVER.findall(text)
     assert len(servers) == 1, f"{NGINX_CONF} should have one 'server replica:8000 ...;' line, has {servers}"
@@ -63,13 +65,16 @@ def render_site(backends: Sequence[str], port: int) -> str:
     text = _SERVER.sub(lambda _: lines, text)
     text, listens = _LISTEN.subn(rf"\1listen 127.0.0.1:{port};", text)
     assert listens == 1, f"{NGINX_CONF} should have one 'listen 8080;' line"
+    if max_inflight is not None:
+        text, limits = _INFLIGHT.subn(rf"\g<1>{max_inflight};", text)
+        assert limits == 1, f"{NGINX_CONF} should have one 'limit_conn digits_inflight N;' line"
     return text
 
 
-def write_config(prefix: Path, backends: Sequence[str], port: int) -> Path:
+def write_config(prefix: Path, backends: Sequence[str], port: int, max_inflight: int | None = None) -> Path:
     """Write site.conf and the main nginx.conf under ``prefix``; return the main config's path."""
     prefix.mkdir(parents=True, exist_ok=True)
-    (prefix / "site.conf").write_text(render_site(backends, port), encoding="utf-8")
+    (prefix / "site.conf").write_text(render_site(backends, port, max_inflight), encoding="utf-8")
     # A root master would hand its workers to `nobody`, who cannot enter a private temp dir.
     user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
     main = prefix / "nginx.conf"
@@ -91,13 +96,13 @@ def running_nginx(nginx: str, conf: Path, port: int, timeout_s: float = 15.0) ->
     cmd = [nginx, "-e", "stderr", "-p", str(conf.parent), "-c", str(conf), "-g", "daemon off;"]
     log = conf.parent / "stderr.log"
     with log.open("w") as stderr:
-        proc = subprocess.Popen(cmd, stderr=stderr)
+        proc = subprocess.Popen(cmd, stderr=stderr, start_new_session=True)  # stop() may kill its group
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_answers(f"{url}/lb/healthz", proc, log, timeout_s)
         yield url
     finally:
-        terminate(proc, grace_s=10)
+        stop(proc, grace_s=10)
 
 
 def _wait_answers(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:

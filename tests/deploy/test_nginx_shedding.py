@@ -1,0 +1,154 @@
+"""deploy/nginx.conf under overload: it sheds past its cap on POSTs in flight, and retries a 503 once.
+
+A real nginx runs the project's config in front of small uvicorn upstreams that count what reaches
+them: one holds every POST until released (so the cap fills), others answer 503 like an overloaded
+replica.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import uvicorn
+from starlette.types import Receive, Scope, Send
+
+from bench.nginx import nginx_binary, running_nginx, write_config
+from tests.live import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
+
+CAP = 2  # POSTs in flight that nginx lets through in these tests (256 in the committed config)
+REPLICA_REFUSAL = b'{"error":{"code":"overloaded","message":"replica at capacity"}}'
+
+
+class Upstream:
+    """An ASGI app standing in for a replica. It counts the POSTs that reach it; each is answered
+    with ``status`` at once or, with ``hold``, only once :meth:`release` is called. GETs: 200."""
+
+    def __init__(self, status: int = 200, hold: bool = False) -> None:
+        self.status, self.posts = status, 0
+        self.released = threading.Event()
+        if not hold:
+            self.released.set()
+
+    def release(self) -> None:
+        self.released.set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = REPLICA_REFUSAL if self.status == 503 else b'{"ok":true}'
+        if scope["method"] == "POST":
+            self.posts += 1
+            while not self.released.is_set():
+                await asyncio.sleep(0.005)
+        else:
+            body = b'{"status":"ok"}'
+        status = self.status if scope["method"] == "POST" else 200
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+@contextmanager
+def serving(app: Upstream) -> Iterator[str]:
+    """``app`` on a real uvicorn on 127.0.0.1, in a thread; yields its ``host:port``."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the upstream did not start"
+        time.sleep(0.02)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def nginx() -> str:
+    binary = nginx_binary()
+    if binary is None:
+        pytest.skip("nginx is not installed (apt-get install -y nginx)")
+    return binary
+
+
+def _wait_for(predicate: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_past_the_cap_nginx_refuses_posts_itself(tmp_path: Path, nginx: str) -> None:
+    replica = Upstream(hold=True)
+    port = free_port()
+    with serving(replica) as address, ThreadPoolExecutor(CAP) as pool:
+        conf = write_config(tmp_path / "nginx", [address], port, max_inflight=CAP)
+        with running_nginx(nginx, conf, port) as url, httpx.Client(base_url=url, timeout=20) as client:
+            held = [pool.submit(httpx.post, f"{url}/predict", content=b"x", timeout=20) for _ in range(CAP)]
+            _wait_for(lambda: replica.posts == CAP, f"{CAP} POSTs to reach the replica")
+
+            refused, seconds = [], []
+            for path in ("/predict", "/predict", "/v2/models/digits/infer"):
+                started = time.perf_counter()
+                refused.append(client.post(path, content=b"x", headers={"X-Request-ID": "shed-1"}))
+                seconds.append(time.perf_counter() - started)
+            health = client.get("/healthz")  # GETs are not counted against the cap
+
+            replica.release()
+            completed = [future.result(timeout=20).status_code for future in held]
+            after = client.post("/predict", content=b"x")
+    print(f"\nnginx's own 503s took {', '.join(f'{s * 1000:.1f}' for s in seconds)} ms")
+
+    assert replica.posts == CAP + 1, f"{replica.posts} POSTs reached the replica, not {CAP + 1}"
+    for response in refused:
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"] == "1"
+        assert response.headers["content-type"] == "application/json"
+        assert response.headers["x-request-id"] == "shed-1"
+        assert response.headers["x-content-type-options"] == "nosniff"
+    overloaded = "the load balancer is at capacity; retry"
+    assert orjson.loads(refused[0].content) == {"error": {"code": "overloaded", "message": overloaded}}
+    assert orjson.loads(refused[2].content) == {"error": overloaded}, "v2 paths get the v2 error shape"
+    assert health.status_code == 200, f"a GET was refused while POSTs filled the cap: {health.text}"
+    assert completed == [200] * CAP, f"the held requests ended with {completed}"
+    assert after.status_code == 200, f"the cap did not free up once requests finished: {after.text}"
+
+
+def test_a_replica_503_is_retried_once_on_another_replica(tmp_path: Path, nginx: str) -> None:
+    full, free = Upstream(status=503), Upstream()
+    port = free_port()
+    with serving(full) as full_address, serving(free) as free_address:
+        conf = write_config(tmp_path / "nginx", [full_address, free_address], port)
+        with running_nginx(nginx, conf, port) as url, httpx.Client(base_url=url, timeout=20) as client:
+            statuses = [client.post("/predict", content=b"x").status_code for _ in range(4)]
+    assert statuses == [200] * 4, f"a refusal by one replica reached the client: {statuses}"
+    assert full.posts >= 1, "nginx never sent a request to the refusing replica: nothing was retried"
+    assert free.posts == 4
+
+
+def test_when_every_replica_refuses_the_client_gets_a_503_after_two_tries(tmp_path: Path, nginx: str) -> None:
+    replicas = [Upstream(status=503) for _ in range(3)]
+    port = free_port()
+    with serving(replicas[0]) as a, serving(replicas[1]) as b, serving(replicas[2]) as c:
+        conf = write_config(tmp_path / "nginx", [a, b, c], port)
+        with running_nginx(nginx, conf, port) as url, httpx.Client(base_url=url, timeout=20) as client:
+            response = client.post("/predict", content=b"x")
+    tries = sum(r.posts for r in replicas)
+    assert response.status_code == 503
+    assert response.content == REPLICA_REFUSAL, "the replica's own refusal should pass through unchanged"
+    assert tries == 2, f"one request cost {tries} tries, not 2 (one retry): each extra one is another refusal"
