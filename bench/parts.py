@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench import overload, servers
+from bench import nginx, overload, servers
 from bench.bodies import Body, predict_body
 from bench.digits import Digit
 from bench.ort_raw import load_runtime, measure
@@ -26,6 +26,7 @@ SPECS = {
     "naive": servers.naive(),
 }
 ORT_BATCHES = [1, 8, 64, 256, 512]
+NGINX_INFLIGHT_PER_WORKER = 64  # deploy/nginx.conf's sizing rule: replicas x workers x ~64
 
 
 def sweep_config(args: argparse.Namespace, concurrency: list[int]) -> SweepConfig:
@@ -99,6 +100,8 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
         target = args.overload_factor * saturation
         print(f"Overload: saturation {saturation:.0f} req/s, offering {target:.0f} req/s (hey)", flush=True)
         result = overload.run_overload(f"{url}/predict", body, file, target, args.overload_duration, work_dir)
+        cap = NGINX_INFLIGHT_PER_WORKER * Settings().worker_count
+        via_nginx = overload_via_nginx(url, body, file, target, args.overload_duration, work_dir, cap)
     # The same load against a server that refuses everything at once: the generator's own latency floor.
     with servers.running(servers.floor(), work_dir / "logs") as url:
         print("Overload: the same load against bench.floor_server (the generator's floor)", flush=True)
@@ -109,8 +112,27 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
         "saturation_rps": saturation,
         "queue_images": args.overload_queue,
         **asdict(result),
+        "via_nginx": via_nginx,
         "generator_floor": asdict(floor),
     }
+
+
+def overload_via_nginx(
+    url: str, body: Body, file: Path, target: float, duration_s: float, work_dir: Path, max_inflight: int
+) -> dict[str, Any] | None:
+    """The same overload through deploy/nginx.conf in front of the service at ``url``, with at most
+    ``max_inflight`` POSTs in flight; ``None`` without nginx."""
+    binary = nginx.nginx_binary()
+    if binary is None:
+        print("Overload: nginx is not installed; the run through deploy/nginx.conf is left out", flush=True)
+        return None
+    port = servers.free_port()
+    backend = url.removeprefix("http://")
+    conf = nginx.write_config(work_dir / "nginx", [backend], port, max_inflight=max_inflight)
+    with nginx.running_nginx(binary, conf, port) as proxy:
+        print(f"Overload: the same load through deploy/nginx.conf ({max_inflight} POSTs at most)", flush=True)
+        result = overload.run_overload(f"{proxy}/predict", body, file, target, duration_s, work_dir / "nginx")
+    return {"max_inflight": max_inflight, **asdict(result)}
 
 
 def _dicts(points: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:

@@ -67,9 +67,22 @@ def overload_lines(o: dict[str, Any]) -> str:
             f"503: p50 {ms(o['rejected_p50_ms'])}, p99 {ms(o['rejected_p99_ms'])}",
             f"drained {o['drain_s']:.2f} s after the load stopped; probe latency back under "
             f"{o['threshold_ms']:.1f} ms (idle {o['baseline_ms']:.1f} ms) after {recovery}",
+            *_nginx_lines(o.get("via_nginx"), ms),
             *_floor_lines(o.get("generator_floor"), ms),
         ]
     )
+
+
+def _nginx_lines(via: dict[str, Any] | None, ms: Callable[[float | None], str]) -> list[str]:
+    if not via:
+        return []
+    recovery = "not within the window" if via["recovery_s"] is None else f"{via['recovery_s']:.2f} s"
+    return [
+        f"through deploy/nginx.conf (at most {via['max_inflight']} POSTs in flight): offered "
+        f"{via['offered_rps']:.0f} req/s, statuses {via['statuses']}",
+        f"  200: p50 {ms(via['ok_p50_ms'])}, p99 {ms(via['ok_p99_ms'])};  "
+        f"503: p50 {ms(via['rejected_p50_ms'])}, p99 {ms(via['rejected_p99_ms'])}; recovery {recovery}",
+    ]
 
 
 def _floor_lines(floor: dict[str, Any] | None, ms: Callable[[float | None], str]) -> list[str]:
