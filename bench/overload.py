@@ -15,6 +15,7 @@ the rate really offered (``offered_rps``) can fall short of the target, and the 
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 from dataclasses import dataclass
@@ -190,3 +191,34 @@ def summarize(
         workers=done.load.workers,
         worker_qps=done.load.qps,
     )
+
+
+@dataclass(frozen=True)
+class LoggedRefusals:
+    """The service's 503s as its own access log times them: from the request reaching the app to the
+    answer being sent. What hey sees on top (the request waiting to be read by a busy event loop, the
+    generator's own delays) is the difference."""
+
+    count: int
+    p50_ms: float | None
+    p99_ms: float | None
+    max_ms: float | None
+
+
+def logged_refusals(log: Path, offset: int = 0) -> LoggedRefusals:
+    """The 503 lines of the service's JSON access log written after byte ``offset`` of ``log``."""
+    latencies = []
+    with log.open("rb") as lines:
+        lines.seek(offset)
+        for line in lines:
+            if b"503" not in line:  # most lines: skip the JSON parse
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line the server was still writing, or not one of the service's
+            if entry.get("logger") == "service.access" and entry.get("status") == 503:
+                latencies.append(float(entry["latency_ms"]))
+    top = max(latencies) if latencies else None
+    p50, p99 = (float(np.percentile(latencies, q)) if latencies else None for q in (50, 99))
+    return LoggedRefusals(count=len(latencies), p50_ms=p50, p99_ms=p99, max_ms=top)

@@ -99,7 +99,10 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
         ).rps
         target = args.overload_factor * saturation
         print(f"Overload: saturation {saturation:.0f} req/s, offering {target:.0f} req/s (hey)", flush=True)
+        log = work_dir / "logs" / f"{spec.name}.log"
+        before = log.stat().st_size
         result = overload.run_overload(f"{url}/predict", body, file, target, args.overload_duration, work_dir)
+        refusals = overload.logged_refusals(log, before)
         cap = NGINX_INFLIGHT_PER_WORKER * Settings().worker_count
         via_nginx = overload_via_nginx(url, body, file, target, args.overload_duration, work_dir, cap)
     # The same load against a server that refuses everything at once: the generator's own latency floor.
@@ -112,6 +115,7 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
         "saturation_rps": saturation,
         "queue_images": args.overload_queue,
         **asdict(result),
+        "service_logged_503": asdict(refusals),
         "via_nginx": via_nginx,
         "generator_floor": asdict(floor),
     }

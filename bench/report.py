@@ -67,10 +67,20 @@ def overload_lines(o: dict[str, Any]) -> str:
             f"503: p50 {ms(o['rejected_p50_ms'])}, p99 {ms(o['rejected_p99_ms'])}",
             f"drained {o['drain_s']:.2f} s after the load stopped; probe latency back under "
             f"{o['threshold_ms']:.1f} ms (idle {o['baseline_ms']:.1f} ms) after {recovery}",
+            *_logged_lines(o.get("service_logged_503"), ms),
             *_nginx_lines(o.get("via_nginx"), ms),
             *_floor_lines(o.get("generator_floor"), ms),
         ]
     )
+
+
+def _logged_lines(logged: dict[str, Any] | None, ms: Callable[[float | None], str]) -> list[str]:
+    if not logged:
+        return []
+    return [
+        f"the same 503s in the service's access log (app in, answer out): {logged['count']}, "
+        f"p50 {ms(logged['p50_ms'])}, p99 {ms(logged['p99_ms'])}, max {ms(logged['max_ms'])}"
+    ]
 
 
 def _nginx_lines(via: dict[str, Any] | None, ms: Callable[[float | None], str]) -> list[str]:

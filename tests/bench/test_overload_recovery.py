@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 pytest.importorskip("aiohttp", reason="bench.overload's recovery probe needs aiohttp (pip install aiohttp)")
 
 from bench import hey
-from bench.overload import recovery_time, summarize
+from bench.overload import LoggedRefusals, logged_refusals, recovery_time, summarize
 
 THRESHOLD_S = 0.010
 LOAD = hey.Load("http://127.0.0.1:1/predict", Path("one.body"), "image/png", 4, 10.0, 6)
@@ -54,3 +55,25 @@ def test_no_503_at_all_leaves_its_latency_empty() -> None:
     tally.add("200", 0.01, 0.1)
     summary = summarize(hey.HeyRun(LOAD, tally, 0.0, False), 24.0, 0.001, THRESHOLD_S, [], 0.2)
     assert summary.rejected_p99_ms is None and summary.recovery_s is None
+
+
+def _access(status: int, latency_ms: float, logger: str = "service.access") -> bytes:
+    entry = {"logger": logger, "msg": "request", "status": status, "latency_ms": latency_ms}
+    return json.dumps(entry).encode() + b"\n"
+
+
+def test_logged_refusals_reads_the_service_503s_written_after_the_offset(tmp_path: Path) -> None:
+    log = tmp_path / "overload.log"
+    before = _access(503, 99.0)  # written before the overload started: not counted
+    during = [_access(503, ms) for ms in (1.0, 2.0, 3.0)] + [_access(200, 50.0), _access(503, 7.0, "other")]
+    log.write_bytes(before + b"".join(during) + b"INFO:     Shutting down\n" + b'{"status":503,"logger"')
+    refusals = logged_refusals(log, offset=len(before))
+    assert refusals.count == 3, "only the access log's 503s after the offset count"
+    assert (refusals.p50_ms, refusals.max_ms) == (2.0, 3.0)
+    assert refusals.p99_ms == pytest.approx(2.98)
+
+
+def test_no_logged_refusal_leaves_the_figures_empty(tmp_path: Path) -> None:
+    log = tmp_path / "overload.log"
+    log.write_bytes(_access(200, 1.0))
+    assert logged_refusals(log) == LoggedRefusals(count=0, p50_ms=None, p99_ms=None, max_ms=None)
