@@ -146,3 +146,17 @@ def test_a_replica_503_reaches_the_client_and_leaves_the_replica_in_rotation(
     assert all(r.content == REPLICA_REFUSAL for r in refused), "the replica's refusal should pass unchanged"
     assert [r.posts for r in replicas] == [4, 4], "each refusal should cost one try, spread over both"
     assert health.status_code == 200, f"after the refusals a GET got {health.status_code}"
+
+
+def test_a_request_tries_at_most_two_replicas(tmp_path: Path, nginx: str) -> None:
+    """Dead replicas (nothing listens on their ports) are retried, but only once per request."""
+    dead = [f"127.0.0.1:{free_port()}" for _ in range(3)]
+    port = free_port()
+    conf = write_config(tmp_path / "nginx", dead, port)
+    with running_nginx(nginx, conf, port) as url, httpx.Client(base_url=url, timeout=20) as client:
+        response = client.post("/predict", content=b"x")
+    # The access log's "[<upstream>, <upstream>]" names every replica this request was sent to.
+    log = (conf.parent / "access.log").read_text().splitlines()
+    tried = [line for line in log if line.startswith("502 ")]
+    assert response.status_code == 502
+    assert len(tried) == 1 and tried[0].split("[")[1].count("127.0.0.1:") == 2, f"tries: {tried}"
