@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> SoakResult:
     if hey.hey_path() is None:
         sys.exit("the soak needs hey: apt-get install -y hey")
     out = args.out or RESULTS / f"soak-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    with servers.running(servers.service("soak"), RESULTS / "tmp") as url:
+    # Slow collections logged, so a burst of 503s in the soak can be checked against them.
+    with servers.running(servers.service("soak", slow_gc_ms=20), RESULTS / "tmp") as url:
         port = urlsplit(url).port
         assert port is not None
         result = soak(url, server_pid(port), args)

@@ -79,7 +79,7 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
         # Frozen, the collector stops re-scanning it: a full collection took ~50 ms, a p99 spike each.
         gc.collect()
         gc.freeze()
-        stop_gc_log = SlowCollectionLog().install()
+        stop_gc_log = SlowCollectionLog(settings.slow_gc_ms).install() if settings.slow_gc_ms else None
         poller = (
             asyncio.create_task(repo.poll(settings.poll_interval_s)) if settings.poll_interval_s else None
         )
@@ -87,7 +87,8 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
         try:
             yield
         finally:
-            stop_gc_log()
+            if stop_gc_log is not None:
+                stop_gc_log()
             state.ready = False
             if poller is not None:
                 poller.cancel()

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     """Deadline for a request's images to be classified, else 504."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     """Log level of the service's JSON logs."""
+    slow_gc_ms: float = Field(0.0, ge=0)
+    """Log each garbage-collection pass that takes at least this many ms of wall-clock time, with its
+    CPU time; 0 = off. The watch runs on every pass, in the request path: its callback had ~3% of a
+    worker's event-loop samples at c=64 in a py-spy profile, so it is for when tail latency needs
+    explaining (the soak turns it on), not always on."""
     cors_origins: list[str] = []
     """Origins allowed to call the API from browsers; empty = CORS off (env: a JSON list,
     e.g. ``DIGITS_CORS_ORIGINS='["https://example.org"]'``)."""

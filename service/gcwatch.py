@@ -8,7 +8,7 @@ worker that the OS did not run (other processes on the cores). In 10-minute soak
 cores, gen-0 passes of a few hundred objects took up to 86 ms of wall-clock time and, once the CPU
 time was logged too, 1-2 ms of CPU in 22-42 ms; no burst of refusals came with a slow pass. The check
 costs two ``perf_counter`` reads and one ``thread_time`` read per collection (a second ``thread_time``
-read for a slow one).
+read for a slow one), on every pass, so the app installs it only when ``DIGITS_SLOW_GC_MS`` is set.
 """
 
 from __future__ import annotations

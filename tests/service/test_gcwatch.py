@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
 import pytest
 
+from service.app import create_app
+from service.config import Settings
 from service.gcwatch import SlowCollectionLog
+from tests.live import MODELS
 
 
 def full_collection_logs(threshold_ms: float, caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -42,3 +46,20 @@ def test_stopping_removes_the_callback() -> None:
     assert watcher in gc.callbacks
     stop()
     assert watcher not in gc.callbacks
+
+
+def _watchers() -> list[SlowCollectionLog]:
+    return [c for c in gc.callbacks if isinstance(c, SlowCollectionLog)]
+
+
+async def _watchers_while_serving(**settings: object) -> list[SlowCollectionLog]:
+    app = create_app(Settings(model_repository=MODELS, **settings))  # type: ignore[arg-type]
+    async with app.router.lifespan_context(app):
+        return _watchers()
+
+
+def test_the_service_watches_collections_only_when_asked_and_stops_at_shutdown() -> None:
+    assert not asyncio.run(_watchers_while_serving()), "on by default: a cost on every collection"
+    watching = asyncio.run(_watchers_while_serving(slow_gc_ms=25))
+    assert [w.threshold_s for w in watching] == [0.025]
+    assert not _watchers(), "the watch outlived the app"
