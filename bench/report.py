@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,55 +52,65 @@ def ort_table(ort: list[dict[str, Any]]) -> str:
 
 
 def overload_lines(o: dict[str, Any]) -> str:
-    def ms(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f} ms"
-
-    recovery = "not within the window" if o["recovery_s"] is None else f"{o['recovery_s']:.2f} s"
     return "\n".join(
         [
             f"saturation {o['saturation_rps']:.0f} req/s (wrk, c=64); target {o['target_rps']:.0f} req/s, "
             f"offered {o['offered_rps']:.0f} req/s for {o['duration_s']:.1f} s; "
             f"queue {o['queue_images'] or 'as configured'} images",
-            f"statuses {o['statuses']}",
-            f"200: p50 {ms(o['ok_p50_ms'])}, p99 {ms(o['ok_p99_ms'])};  "
-            f"503: p50 {ms(o['rejected_p50_ms'])}, p99 {ms(o['rejected_p99_ms'])}",
-            f"drained {o['drain_s']:.2f} s after the load stopped; probe latency back under "
-            f"{o['threshold_ms']:.1f} ms (idle {o['baseline_ms']:.1f} ms) after {recovery}",
-            *_logged_lines(o.get("service_logged_503"), ms),
-            *_nginx_lines(o.get("via_nginx"), ms),
-            *_floor_lines(o.get("generator_floor"), ms),
+            *_run_lines(o),
+            *_logged_lines(o.get("service_logged_503")),
+            *_nginx_lines(o.get("via_nginx")),
+            *_floor_lines(o.get("generator_floor")),
         ]
     )
 
 
-def _logged_lines(logged: dict[str, Any] | None, ms: Callable[[float | None], str]) -> list[str]:
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"
+
+
+def _run_lines(run: dict[str, Any], indent: str = "") -> list[str]:
+    """Statuses, latencies and recovery of one overload run (``bench.overload.OverloadResult``)."""
+    normal = f"{run['threshold_ms']:.1f} ms (idle {run['baseline_ms']:.1f} ms)"
+    recovery = (
+        f"probe latency not back under {normal} within the probing window"
+        if run["recovery_s"] is None
+        else f"probe latency back under {normal} after {run['recovery_s']:.2f} s"
+    )
+    return [
+        f"{indent}statuses {run['statuses']}",
+        f"{indent}200: p50 {_ms(run['ok_p50_ms'])}, p99 {_ms(run['ok_p99_ms'])};  "
+        f"503: p50 {_ms(run['rejected_p50_ms'])}, p99 {_ms(run['rejected_p99_ms'])}",
+        f"{indent}drained {run['drain_s']:.2f} s after the load stopped; {recovery}",
+    ]
+
+
+def _logged_lines(logged: dict[str, Any] | None) -> list[str]:
     if not logged:
         return []
     return [
         f"the same 503s in the service's access log (app in, answer out): {logged['count']}, "
-        f"p50 {ms(logged['p50_ms'])}, p99 {ms(logged['p99_ms'])}, max {ms(logged['max_ms'])}"
+        f"p50 {_ms(logged['p50_ms'])}, p99 {_ms(logged['p99_ms'])}, max {_ms(logged['max_ms'])}"
     ]
 
 
-def _nginx_lines(via: dict[str, Any] | None, ms: Callable[[float | None], str]) -> list[str]:
+def _nginx_lines(via: dict[str, Any] | None) -> list[str]:
     if not via:
         return []
-    recovery = "not within the window" if via["recovery_s"] is None else f"{via['recovery_s']:.2f} s"
     return [
         f"through deploy/nginx.conf (at most {via['max_inflight']} POSTs in flight): offered "
-        f"{via['offered_rps']:.0f} req/s, statuses {via['statuses']}",
-        f"  200: p50 {ms(via['ok_p50_ms'])}, p99 {ms(via['ok_p99_ms'])};  "
-        f"503: p50 {ms(via['rejected_p50_ms'])}, p99 {ms(via['rejected_p99_ms'])}; recovery {recovery}",
+        f"{via['offered_rps']:.0f} req/s for {via['duration_s']:.1f} s",
+        *_run_lines(via, indent="  "),
     ]
 
 
-def _floor_lines(floor: dict[str, Any] | None, ms: Callable[[float | None], str]) -> list[str]:
+def _floor_lines(floor: dict[str, Any] | None) -> list[str]:
     if not floor:
         return []
     return [
         f"generator floor (the same load against bench.floor_server, which refuses at once): offered "
         f"{floor['offered_rps']:.0f} req/s, statuses {floor['statuses']}, "
-        f"503: p50 {ms(floor['rejected_p50_ms'])}, p99 {ms(floor['rejected_p99_ms'])}"
+        f"503: p50 {_ms(floor['rejected_p50_ms'])}, p99 {_ms(floor['rejected_p99_ms'])}"
     ]
 
 
