@@ -207,7 +207,7 @@ class LoggedRefusals:
 
 def logged_refusals(log: Path, offset: int = 0) -> LoggedRefusals:
     """The 503 lines of the service's JSON access log written after byte ``offset`` of ``log``."""
-    latencies = []
+    latencies: list[float] = []  # seconds, as percentile_ms takes them
     with log.open("rb") as lines:
         lines.seek(offset)
         for line in lines:
@@ -218,7 +218,10 @@ def logged_refusals(log: Path, offset: int = 0) -> LoggedRefusals:
             except ValueError:
                 continue  # a line the server was still writing, or not one of the service's
             if entry.get("logger") == "service.access" and entry.get("status") == 503:
-                latencies.append(float(entry["latency_ms"]))
-    top = max(latencies) if latencies else None
-    p50, p99 = (float(np.percentile(latencies, q)) if latencies else None for q in (50, 99))
-    return LoggedRefusals(count=len(latencies), p50_ms=p50, p99_ms=p99, max_ms=top)
+                latencies.append(float(entry["latency_ms"]) / 1000)
+    return LoggedRefusals(
+        count=len(latencies),
+        p50_ms=percentile_ms(latencies, 50),
+        p99_ms=percentile_ms(latencies, 99),
+        max_ms=percentile_ms(latencies, 100),
+    )
