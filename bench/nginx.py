@@ -13,14 +13,11 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
-from bench.servers import stop
+from bench.servers import stop, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
@@ -99,21 +96,7 @@ def running_nginx(nginx: str, conf: Path, port: int, timeout_s: float = 15.0) ->
         proc = subprocess.Popen(cmd, stderr=stderr, start_new_session=True)  # stop() may kill its group
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_answers(f"{url}/lb/healthz", proc, log, timeout_s)
+        wait_ready(url, proc, timeout_s, log, path="/lb/healthz")
         yield url
     finally:
         stop(proc, grace_s=10)
-
-
-def _wait_answers(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"nginx exited with code {proc.returncode}: {log.read_text().strip()}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"nginx at {url} did not answer within {timeout_s}s")

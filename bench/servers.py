@@ -80,16 +80,20 @@ def running_all(specs: list[ServerSpec], log_dir: Path) -> Iterator[dict[str, st
 
 
 def wait_ready(
-    url: str, proc: subprocess.Popen[bytes], timeout_s: float, log_path: Path | None = None
+    url: str,
+    proc: subprocess.Popen[bytes],
+    timeout_s: float,
+    log_path: Path | None = None,
+    path: str = "/readyz",
 ) -> None:
-    """Poll ``/readyz`` until 200; fail fast if the process exits first (``log_path`` says where to look)."""
+    """Poll ``path`` until 200; fail fast if the process exits first (``log_path`` says where to look)."""
     see = f"; see {log_path}" if log_path else ""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with code {proc.returncode} before it was ready{see}")
         try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
