@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +22,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from bench.nginx import nginx_binary, running_nginx, write_config
-from tests.live import free_port
+from tests.live import free_port, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -86,13 +86,6 @@ def nginx() -> str:
     return binary
 
 
-def _wait_for(predicate: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
-
-
 def test_past_the_cap_nginx_refuses_posts_itself(tmp_path: Path, nginx: str) -> None:
     replica = Upstream(hold=True)
     port = free_port()
@@ -100,7 +93,7 @@ def test_past_the_cap_nginx_refuses_posts_itself(tmp_path: Path, nginx: str) -> 
         conf = write_config(tmp_path / "nginx", [address], port, max_inflight=CAP)
         with running_nginx(nginx, conf, port) as url, httpx.Client(base_url=url, timeout=20) as client:
             held = [pool.submit(httpx.post, f"{url}/predict", content=b"x", timeout=20) for _ in range(CAP)]
-            _wait_for(lambda: replica.posts == CAP, f"{CAP} POSTs to reach the replica")
+            assert wait_for(lambda: replica.posts == CAP, 10), f"{CAP} POSTs never reached the replica"
 
             refused, seconds = [], []
             for path in ("/predict", "/predict", "/v2/models/digits/infer"):

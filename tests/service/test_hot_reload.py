@@ -7,13 +7,12 @@ import shutil
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.live import MODELS, live_server
+from tests.live import MODELS, live_server, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -56,15 +55,6 @@ class ClientLoop(threading.Thread):
 
     def first_seen(self, version: int) -> float | None:
         return next((t for t, v in self.versions if v == version), None)
-
-
-def wait_for(predicate: Callable[[], bool], timeout_s: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def make_repo(tmp_path: Path) -> Path:
