@@ -15,8 +15,9 @@ export MNIST_DIR ?= $(abspath ../shared/data/mnist)
 endif
 
 # Debian packages the tests drive for real (nginx for the scale-out fault test, wrk for the benchmark
-# smoke test, chromium for the browser tests). Installed when missing and we are root; otherwise those tests skip with a message.
-SYSTEM_PACKAGES ?= nginx wrk hey chromium
+# smoke test, hey for the soak, h2load from nghttp2-client for the overload part, chromium for the
+# browser tests). Installed when missing and we are root; otherwise those tests skip with a message.
+SYSTEM_PACKAGES ?= nginx wrk hey nghttp2-client chromium
 
 .PHONY: setup sysdeps serve train test lint typecheck pytest audit compose-smoke bench clean
 

@@ -198,7 +198,7 @@ def run(
             argv = command(hey, load, workers)
             procs.append(_start(argv, workers * load.requests, origin, work_dir / f"hey-{k}"))
         deadline = started + 2 * load.duration_s + load.timeout_s + grace_s
-        stopped = [_wait(p.popen, deadline, load.timeout_s + grace_s) for p in procs]
+        stopped = [wait_or_stop(p.popen, deadline, load.timeout_s + grace_s) for p in procs]
     finally:  # on an error or Ctrl-C here, no hey is left running
         for p in procs:
             if p.popen.poll() is None:
@@ -215,8 +215,9 @@ def _start(argv: list[str], planned: int, origin: float, files: Path) -> _Proces
     return _Process(popen, planned, time.perf_counter() - origin, files)
 
 
-def _wait(popen: subprocess.Popen[bytes], deadline: float, grace_s: float) -> bool:
-    """Wait until ``deadline``; then SIGINT (hey stops its workers and prints), then SIGKILL. Stopped?"""
+def wait_or_stop(popen: subprocess.Popen[bytes], deadline: float, grace_s: float) -> bool:
+    """Wait until ``deadline``; then SIGINT (hey stops its workers and prints what it has), then, after
+    ``grace_s``, SIGKILL. Was it stopped?"""
     try:
         popen.wait(timeout=max(0.0, deadline - time.perf_counter()))
         return False

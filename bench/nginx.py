@@ -68,10 +68,33 @@ def render_site(backends: Sequence[str], port: int, max_inflight: int | None = N
     return text
 
 
+FLOOR_SITE = """\
+server {{
+    listen 127.0.0.1:{port};
+    location = /lb/healthz {{ return 200 '{{"status":"ok"}}'; }}
+    location / {{
+        default_type application/json;
+        add_header Retry-After 1 always;
+        return 503 '{{"error":{{"code":"overloaded","message":"this nginx refuses every request; retry"}}}}';
+    }}
+}}
+"""
+
+
 def write_config(prefix: Path, backends: Sequence[str], port: int, max_inflight: int | None = None) -> Path:
     """Write site.conf and the main nginx.conf under ``prefix``; return the main config's path."""
+    return _write(prefix, render_site(backends, port, max_inflight))
+
+
+def write_floor_config(prefix: Path, port: int) -> Path:
+    """An nginx that answers every POST with a 503 itself, in C, and nothing else: the quickest refusal
+    this machine can give, to time a load generator against. Returns the main config's path."""
+    return _write(prefix, FLOOR_SITE.format(port=port))
+
+
+def _write(prefix: Path, site: str) -> Path:
     prefix.mkdir(parents=True, exist_ok=True)
-    (prefix / "site.conf").write_text(render_site(backends, port, max_inflight), encoding="utf-8")
+    (prefix / "site.conf").write_text(site, encoding="utf-8")
     # A root master would hand its workers to `nobody`, who cannot enter a private temp dir.
     user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""
     main = prefix / "nginx.conf"

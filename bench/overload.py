@@ -1,15 +1,15 @@
-"""Overload: drive a server well past saturation with hey for a bounded time; then time its recovery.
+"""Overload: drive a server well past saturation with h2load for a bounded time; then time its recovery.
 
-wrk cannot report latency per status, so this part uses hey's per-answer CSV (see ``bench.hey``):
-``target_rps`` is spread over many rate-limited workers, every answer is recorded with its status
-and latency, so the 503s' latency is measured apart from the successes', and every request without
-an answer counts as failed. When the load has stopped and been answered, a probe sends one request
-at a time and we report how long until its latency is back to normal (``threshold_ms``, set from
-probes before the load).
+wrk cannot report latency per status, so this part uses h2load's per-request log (see
+``bench.h2load``): ``target_rps`` is spread over many rate-limited clients, every answer is recorded
+with its status and latency, so the 503s' latency is measured apart from the successes', and every
+request without an answer counts as failed. When the load has stopped and been answered, a probe
+sends one request at a time and we report how long until its latency is back to normal
+(``threshold_ms``, set from probes before the load).
 
-A hey worker waits for each answer, so a server that holds requests for long also holds workers:
-the rate really offered (``offered_rps``) can fall short of the target, and the sending window
-(``duration_s``) outlasts ``planned_s`` while held workers send their share late.
+A client waits for each answer, so a server that holds requests for long also holds clients: the
+rate really offered (``offered_rps``) can fall short of the target, and the sending window
+(``duration_s``) outlasts ``planned_s`` while held clients send their share late.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import aiohttp
 import numpy as np
 
-from bench import hey
+from bench import h2load
 from bench.bodies import Body
 
 TIMEOUT, CONNECTION_ERROR = "timeout", "connection error"  # a probe's status when it got no answer
@@ -40,7 +40,8 @@ class OverloadResult:
     planned_s: float
     sent: int
     statuses: dict[str, int]
-    """Answers per HTTP status, plus ``failed`` (no answer) and ``cut off`` (hey stopped at its deadline)."""
+    """Answers per HTTP status, plus ``failed`` (no answer) and ``cut off`` (the generator was stopped
+    at its deadline)."""
     ok_p50_ms: float | None
     ok_p99_ms: float | None
     rejected_p50_ms: float | None
@@ -52,6 +53,7 @@ class OverloadResult:
     recovery_s: float | None
     """From the last request sent until the first of three probes in a row under ``threshold_ms``."""
     workers: int
+    """Generator clients, each sending at ``worker_qps``."""
     worker_qps: float
 
 
@@ -111,12 +113,12 @@ def run_overload(
     work_dir: Path,
     recovery_max_s: float = 30.0,
 ) -> OverloadResult:
-    """Probe the idle server, overload it with hey, then probe until latency is normal again."""
+    """Probe the idle server, overload it with h2load, then probe until latency is normal again."""
     idle = asyncio.run(probe(url, body, gap_s=0.01, max_s=1.0))
     baseline_s = statistics.median(latency for _, latency in idle)
     threshold_s = max(2 * baseline_s, baseline_s + 0.002)
-    load = hey.plan(url, body_file, body.content_type, target_rps, duration_s)
-    done = hey.run(load, work_dir / "overload")
+    load = h2load.plan(url, body_file, body.content_type, target_rps, duration_s)
+    done = h2load.run(load, work_dir / "overload")
     probe_start = time.perf_counter() - done.origin
     probes = asyncio.run(probe(url, body, 0.02, recovery_max_s, threshold_s))
     return summarize(done, target_rps, baseline_s, threshold_s, probes, probe_start)
@@ -124,7 +126,7 @@ def run_overload(
 
 @dataclass(frozen=True)
 class FloorResult:
-    """The same load against :mod:`bench.floor_server`: how quickly the generator alone gets its 503s."""
+    """The same load against a server that only refuses: how quickly the generator alone gets its 503s."""
 
     offered_rps: float
     sent: int
@@ -136,9 +138,10 @@ class FloorResult:
 def run_floor(
     url: str, body_file: Path, content_type: str, target_rps: float, duration_s: float, work_dir: Path
 ) -> FloorResult:
-    """:func:`run_overload`'s hey load without its probes: a server that only refuses has no latency
-    to recover, and its probes (never a 200) would only time out."""
-    done = hey.run(hey.plan(url, body_file, content_type, target_rps, duration_s), work_dir / "overload")
+    """:func:`run_overload`'s load without its probes: a server that only refuses has no latency to
+    recover, and its probes (never a 200) would only time out."""
+    load = h2load.plan(url, body_file, content_type, target_rps, duration_s)
+    done = h2load.run(load, work_dir / "overload")
     rejected = done.tally.of("503")
     return FloorResult(
         offered_rps=done.tally.sent / _window_s(done, target_rps),
@@ -149,7 +152,7 @@ def run_floor(
     )
 
 
-def _window_s(done: hey.HeyRun, target_rps: float) -> float:
+def _window_s(done: h2load.H2loadRun, target_rps: float) -> float:
     """The sending window, first request to last; each send stands for 1/target of it (one send alone
     is not a window of 0 s). Without any answer, the planned duration."""
     tally = done.tally
@@ -159,7 +162,7 @@ def _window_s(done: hey.HeyRun, target_rps: float) -> float:
 
 
 def summarize(
-    done: hey.HeyRun,
+    done: h2load.H2loadRun,
     target_rps: float,
     baseline_s: float,
     threshold_s: float,
@@ -196,8 +199,8 @@ def summarize(
 @dataclass(frozen=True)
 class LoggedRefusals:
     """The service's 503s as its own access log times them: from the request reaching the app to the
-    answer being sent. What hey sees on top (the request waiting to be read by a busy event loop, the
-    generator's own delays) is the difference."""
+    answer being sent. What the generator sees on top (the request waiting to be read by a busy event
+    loop, the generator's own delays) is the difference."""
 
     count: int
     p50_ms: float | None

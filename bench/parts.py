@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -98,13 +100,16 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
             f"{url}/predict", file, body.content_type, 64, max(2.0, args.duration / 3), args.pin_client
         ).rps
         target = args.overload_factor * saturation
-        print(f"Overload: saturation {saturation:.0f} req/s, offering {target:.0f} req/s (hey)", flush=True)
+        print(f"Overload: saturation {saturation:.0f} req/s, offering {target:.0f} req/s", flush=True)
         log = work_dir / "logs" / f"{spec.name}.log"
         before = log.stat().st_size
         result = overload.run_overload(f"{url}/predict", body, file, target, args.overload_duration, work_dir)
         refusals = overload.logged_refusals(log, before)
         cap = NGINX_INFLIGHT_PER_WORKER * Settings().worker_count
         via_nginx = overload_via_nginx(url, body, file, target, args.overload_duration, work_dir, cap)
+        busy_floor = floor_while_busy(
+            url, body, file, target, args.overload_duration, work_dir, args.pin_client
+        )
     # The same load against a server that refuses everything at once: the generator's own latency floor.
     with servers.running(servers.floor(), work_dir / "logs") as url:
         print("Overload: the same load against bench.floor_server (the generator's floor)", flush=True)
@@ -118,6 +123,7 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
         "service_logged_503": asdict(refusals),
         "via_nginx": via_nginx,
         "generator_floor": asdict(floor),
+        "floor_while_busy": busy_floor,
     }
 
 
@@ -137,6 +143,28 @@ def overload_via_nginx(
         print(f"Overload: the same load through deploy/nginx.conf ({max_inflight} POSTs at most)", flush=True)
         result = overload.run_overload(f"{proxy}/predict", body, file, target, duration_s, work_dir / "nginx")
     return {"max_inflight": max_inflight, **asdict(result)}
+
+
+def floor_while_busy(
+    url: str, body: Body, file: Path, target: float, duration_s: float, work_dir: Path, pin: str | None
+) -> dict[str, Any] | None:
+    """The same load against an nginx that refuses everything itself, while wrk keeps the service at
+    ``url`` saturated (c=64) on the same cores: how quickly any refusal, even one in C, comes back while
+    the service's work competes for the cores, as it does under overload. ``None`` without nginx."""
+    binary = nginx.nginx_binary()
+    if binary is None:
+        return None
+    port = servers.free_port()
+    conf = nginx.write_floor_config(work_dir / "nginx-floor", port)
+    with nginx.running_nginx(binary, conf, port) as refuser, ThreadPoolExecutor(1) as pool:
+        print("Overload: the same load against nginx's own 503, the service kept busy by wrk", flush=True)
+        busy = pool.submit(run_wrk, f"{url}/predict", file, body.content_type, 64, duration_s + 3, pin)
+        time.sleep(1.0)  # wrk's connections are open and the service is saturated
+        floor = overload.run_floor(
+            f"{refuser}/predict", file, body.content_type, target, duration_s, work_dir / "nginx-floor"
+        )
+        service_rps = busy.result().rps
+    return {**asdict(floor), "service_rps": service_rps}
 
 
 def _dicts(points: dict[str, list[Any]]) -> dict[str, list[dict[str, Any]]]:

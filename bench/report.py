@@ -60,7 +60,8 @@ def overload_lines(o: dict[str, Any]) -> str:
             *_run_lines(o),
             *_logged_lines(o.get("service_logged_503")),
             *_nginx_lines(o.get("via_nginx")),
-            *_floor_lines(o.get("generator_floor")),
+            *_floor_lines(o.get("generator_floor"), GENERATOR_FLOOR),
+            *_floor_lines(o.get("floor_while_busy"), BUSY_FLOOR),
         ]
     )
 
@@ -104,12 +105,19 @@ def _nginx_lines(via: dict[str, Any] | None) -> list[str]:
     ]
 
 
-def _floor_lines(floor: dict[str, Any] | None) -> list[str]:
+GENERATOR_FLOOR = "generator floor (the same load against bench.floor_server, which refuses at once)"
+BUSY_FLOOR = (
+    "floor while the service is busy (the same load against nginx's own 503, the service kept at "
+    "{service_rps:.0f} req/s by wrk)"
+)
+
+
+def _floor_lines(floor: dict[str, Any] | None, what: str) -> list[str]:
+    """A floor run (``bench.overload.FloorResult``); ``what`` is formatted with its fields."""
     if not floor:
         return []
     return [
-        f"generator floor (the same load against bench.floor_server, which refuses at once): offered "
-        f"{floor['offered_rps']:.0f} req/s, statuses {floor['statuses']}, "
+        f"{what.format(**floor)}: offered {floor['offered_rps']:.0f} req/s, statuses {floor['statuses']}, "
         f"503: p50 {_ms(floor['rejected_p50_ms'])}, p99 {_ms(floor['rejected_p99_ms'])}"
     ]
 
@@ -138,7 +146,7 @@ def render(results: dict[str, Any], targets: list[Target]) -> str:
             + batch_table(results["batch64"], results.get("ort", []))
         )
     if "overload" in results:
-        parts.append("Overload (hey, rate-limited workers):\n" + overload_lines(results["overload"]))
+        parts.append("Overload (h2load, rate-limited clients):\n" + overload_lines(results["overload"]))
     parts.append("Targets:\n" + target_lines(targets))
     return "\n\n".join(parts)
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from bench import machine, servers
 from bench.digits import load_digits
-from bench.hey import hey_path
+from bench.h2load import h2load_path
 from bench.naive_server import latest_model
 from bench.parts import SPECS, SWEPT, ort_part, overload_part, run_sweeps
 from bench.plot import plot_sweep
@@ -140,8 +140,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     needs_wrk = set(args.only) & {*SWEPT, "batch64", "overload"}
     if needs_wrk and wrk_path() is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (or run --only ort)")
-    if "overload" in args.only and hey_path() is None:
-        sys.exit("hey is not installed: apt-get install -y hey (or leave out the overload part)")
+    if "overload" in args.only and h2load_path() is None:
+        sys.exit("h2load is not installed: apt-get install -y nghttp2-client (or leave out overload)")
     digits, work_dir = load_digits(), args.results_dir / "tmp"
     results = header(args, argv)
     with sigterm_as_interrupt():

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import hey, servers
+from bench import h2load, servers
 
 
 def test_floor_server_is_ready_and_refuses_every_other_request(tmp_path: Path) -> None:
@@ -23,7 +23,9 @@ def test_floor_server_is_ready_and_refuses_every_other_request(tmp_path: Path) -
             assert json.loads(response.content)["error"]["code"] == "overloaded"
 
 
-@pytest.mark.skipif(shutil.which("hey") is None, reason="hey is not installed (apt-get install -y hey)")
+@pytest.mark.skipif(
+    shutil.which("h2load") is None, reason="h2load is not installed (apt-get install -y nghttp2-client)"
+)
 def test_the_floor_run_counts_every_planned_request_and_times_the_503s(tmp_path: Path) -> None:
     pytest.importorskip("aiohttp", reason="bench.overload needs aiohttp")
     from bench.overload import run_floor
@@ -32,7 +34,7 @@ def test_the_floor_run_counts_every_planned_request_and_times_the_503s(tmp_path:
     body.write_bytes(b"x" * 300)
     with servers.running(servers.floor(), tmp_path) as url:
         floor = run_floor(f"{url}/predict", body, "application/octet-stream", 40.0, 1.0, tmp_path)
-    planned = hey.plan(f"{url}/predict", body, "application/octet-stream", 40.0, 1.0).planned
+    planned = h2load.plan(f"{url}/predict", body, "application/octet-stream", 40.0, 1.0).planned
     assert floor.sent == planned and floor.statuses == {"503": planned}, floor.statuses
     assert floor.rejected_p50_ms is not None and floor.rejected_p99_ms is not None
     assert 0 < floor.rejected_p50_ms <= floor.rejected_p99_ms

@@ -1,4 +1,4 @@
-"""The overload part's figures from hey's tally and the recovery probes: what counts, from when."""
+"""The overload part's figures from the generator's tally and the recovery probes: what counts, from when."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 
 pytest.importorskip("aiohttp", reason="bench.overload's recovery probe needs aiohttp (pip install aiohttp)")
 
-from bench import hey
+from bench import h2load, hey
 from bench.overload import LoggedRefusals, logged_refusals, recovery_time, summarize
 
 THRESHOLD_S = 0.010
-LOAD = hey.Load("http://127.0.0.1:1/predict", Path("one.body"), "image/png", 4, 10.0, 6)
+LOAD = h2load.Load("http://127.0.0.1:1/predict", Path("one.body"), "image/png", 4, 10.0, 6)
 
 
 def test_recovery_starts_at_the_first_of_three_normal_probes_in_a_row() -> None:
@@ -38,7 +38,7 @@ def overloaded_tally() -> hey.Tally:
 
 
 def test_summary_separates_503_latency_from_successes_and_counts_failures() -> None:
-    done = hey.HeyRun(LOAD, overloaded_tally(), origin=0.0, cut_off=False)
+    done = h2load.H2loadRun(LOAD, overloaded_tally(), origin=0.0, cut_off=False)
     summary = summarize(done, 24.0, 0.001, THRESHOLD_S, [(0.0, 0.001)] * 3, probe_start_s=1.5)
     assert summary.statuses == {"200": 10, "503": 10, hey.FAILED: 4}, "failed requests must show"
     assert summary.sent == 24
@@ -53,7 +53,7 @@ def test_summary_separates_503_latency_from_successes_and_counts_failures() -> N
 def test_no_503_at_all_leaves_its_latency_empty() -> None:
     tally = hey.Tally()
     tally.add("200", 0.01, 0.1)
-    summary = summarize(hey.HeyRun(LOAD, tally, 0.0, False), 24.0, 0.001, THRESHOLD_S, [], 0.2)
+    summary = summarize(h2load.H2loadRun(LOAD, tally, 0.0, False), 24.0, 0.001, THRESHOLD_S, [], 0.2)
     assert summary.rejected_p99_ms is None and summary.recovery_s is None
 
 

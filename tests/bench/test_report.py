@@ -15,7 +15,7 @@ def _run(ok_p99: float, rejected_p99: float, recovery_s: float | None) -> dict[s
     }  # fmt: skip
 
 
-def test_the_direct_run_nginx_run_logged_refusals_and_floor_all_show() -> None:
+def test_the_direct_run_nginx_run_logged_refusals_and_floors_all_show() -> None:
     overload = {
         "saturation_rps": 100.0,
         "queue_images": None,
@@ -24,6 +24,8 @@ def test_the_direct_run_nginx_run_logged_refusals_and_floor_all_show() -> None:
         "via_nginx": {"max_inflight": 128, **_run(ok_p99=900.0, rejected_p99=285.0, recovery_s=None)},
         "generator_floor": {"offered_rps": 400.0, "statuses": {"503": 100}, "rejected_p50_ms": 55.0,
                             "rejected_p99_ms": 343.0},
+        "floor_while_busy": {"offered_rps": 390.0, "statuses": {"503": 98}, "rejected_p50_ms": 61.0,
+                             "rejected_p99_ms": 98.0, "service_rps": 1626.4},
     }  # fmt: skip
     lines = overload_lines(overload).splitlines()
     assert "503: p50 1.0 ms, p99 4000.0 ms" in lines[2], "the direct run's 503s"
@@ -33,6 +35,8 @@ def test_the_direct_run_nginx_run_logged_refusals_and_floor_all_show() -> None:
     assert "p99 285.0 ms" in lines[7]
     assert lines[8].endswith("not back under 8.0 ms (idle 4.0 ms) within the probing window")
     assert lines[9].endswith("503: p50 55.0 ms, p99 343.0 ms"), "the generator floor"
+    assert "the service kept at 1626 req/s by wrk): offered 390 req/s" in lines[10]
+    assert lines[10].endswith("503: p50 61.0 ms, p99 98.0 ms"), "the floor while the service is busy"
 
 
 def test_parts_left_out_leave_no_lines() -> None:
