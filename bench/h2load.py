@@ -17,45 +17,18 @@ soon as it can, so a server that holds requests stretches the run instead of low
 
 from __future__ import annotations
 
-import math
 import shutil
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.hey import CUT_OFF, FAILED, Tally, wait_or_stop
-
-MAX_CLIENTS = 1024
-CLIENT_RPS = 4.0
-"""As for hey's workers: up to ``MAX_CLIENTS`` clients at 4 req/s, then faster clients."""
-
-
-@dataclass(frozen=True)
-class Load:
-    """``workers`` clients, each sending ``requests`` requests at ``qps`` per second."""
-
-    url: str
-    body_file: Path
-    content_type: str
-    workers: int
-    qps: float
-    requests: int
-    timeout_s: int = 10
-
-    @property
-    def planned(self) -> int:
-        return self.workers * self.requests
-
-    @property
-    def duration_s(self) -> float:
-        return self.requests / self.qps
+from bench.load import CUT_OFF, FAILED, Load, Tally, wait_or_stop, workers_for
 
 
 def plan(url: str, body_file: Path, content_type: str, rate: float, duration_s: float) -> Load:
-    """About ``rate`` req/s for ``duration_s``: ``rate / CLIENT_RPS`` clients, at most ``MAX_CLIENTS``."""
-    workers = max(1, min(MAX_CLIENTS, math.ceil(rate / CLIENT_RPS)))
-    qps = rate / workers
+    """About ``rate`` req/s for ``duration_s`` from one h2load process (``bench.load.workers_for``)."""
+    workers, qps = workers_for(rate)
     return Load(url, body_file, content_type, workers, qps, max(1, round(qps * duration_s)))
 
 

@@ -3,7 +3,7 @@
 hey's ``-o csv`` lists only requests that got an HTTP answer: one that failed (connection refused or
 reset, ``-t`` timeout) leaves no line, and hey still exits 0. So we use ``-n``, never ``-z``: each
 worker sends exactly ``n / c`` requests, and every planned request without a line counts as
-``FAILED`` (or ``CUT_OFF`` if hey had to be stopped at the deadline). Neither can pass for a success.
+``FAILED`` (or ``CUT_OFF`` if hey had to be stopped at the deadline; see ``bench.load``).
 hey's workers tick in step, so one process sends all its workers' requests in one burst: a load is
 split over several processes started a fraction of the tick period apart.
 """
@@ -13,27 +13,18 @@ from __future__ import annotations
 import csv
 import math
 import shutil
-import signal
 import subprocess
 import time
-from array import array
-from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from bench.load import CUT_OFF, FAILED, Load, Tally, wait_or_stop, workers_for
 
 HEADER = ["response-time", "DNS+dialup", "DNS", "Request-write", "Response-delay", "Response-read",
           "status-code", "offset"]  # fmt: skip
 MAX_ROWS = 1_000_000
 """hey keeps (and prints) at most this many answers per process; more would look like failures."""
-FAILED = "failed"
-"""No HTTP answer: connection refused or reset, or no answer within the timeout."""
-CUT_OFF = "cut off"
-"""hey was stopped at the deadline: neither answered nor known to have been sent."""
-WORKER_QPS = 4.0
-MAX_WORKERS = 1024
 WORKERS_PER_PROCESS = 32
 """A process's workers tick together: 32 arrive at once, not 128 (which filled the 128-request
 admission limit of a worker during a soak at 70% of saturation and drew 503s)."""
@@ -45,46 +36,12 @@ each drew one short burst of 503s with no slow work in the service; its effect a
 separated: the first niced soak still drew bursts, from its back-to-back hey runs (see bench.soak)."""
 
 
-@dataclass(frozen=True)
-class Load:
-    """``processes`` hey processes with ``workers`` in all, each sending ``requests`` at ``qps``."""
-
-    url: str
-    body_file: Path
-    content_type: str
-    workers: int
-    qps: float
-    requests: int
-    processes: int = 1
-    timeout_s: int = 10
-
-    @property
-    def planned(self) -> int:
-        return self.workers * self.requests
-
-    @property
-    def duration_s(self) -> float:
-        return self.requests / self.qps
-
-    def shares(self) -> list[int]:
-        """Workers per process, as even as possible."""
-        base, extra = divmod(self.workers, self.processes)
-        return [base + (k < extra) for k in range(self.processes)]
-
-
 def plan(url: str, body_file: Path, content_type: str, rate: float, duration_s: float) -> Load:
-    """About ``rate`` req/s for ``duration_s``: ``rate / WORKER_QPS`` workers (at most ``MAX_WORKERS``).
-
-    A worker waits for each answer and skips the ticks it misses meanwhile. At 4 req/s its 250 ms
-    period is far above a quick answer (a 503 takes milliseconds). The workers a loaded server holds
-    (the service admits 128 requests per process) each fall short of their rate: 256 held workers
-    cost ~1,000 req/s, about what the server answers meanwhile, so the offered rate stays close to
-    ``rate``. Past ``MAX_WORKERS`` the per-worker rate rises instead (~10 req/s at 10,000 req/s).
-    Processes of at most ``WORKERS_PER_PROCESS`` keep the bursts small and stay below hey's 500
-    pooled connections per process (more would re-dial on every request).
+    """About ``rate`` req/s for ``duration_s`` (``bench.load.workers_for``); a hey worker skips the ticks
+    it misses while it waits. Processes of at most ``WORKERS_PER_PROCESS`` keep the bursts small and
+    stay below hey's 500 pooled connections per process (more would re-dial on every request).
     """
-    workers = max(1, min(MAX_WORKERS, math.ceil(rate / WORKER_QPS)))
-    qps = rate / workers
+    workers, qps = workers_for(rate)
     return Load(
         url, body_file, content_type, workers, qps, max(1, round(qps * duration_s)),
         math.ceil(workers / WORKERS_PER_PROCESS),
@@ -112,37 +69,6 @@ CSV = ["-o", "csv", "-disable-compression"]
 
 def _post(content_type: str, body_file: Path) -> list[str]:
     return ["-m", "POST", "-T", content_type, "-D", str(body_file)]
-
-
-@dataclass
-class Tally:
-    """Answers per status, latencies per status (seconds, 8 bytes each) and the load's time span."""
-
-    statuses: Counter[str] = field(default_factory=Counter)
-    latencies: dict[str, array[float]] = field(default_factory=dict)
-    first_sent_s: float = math.inf
-    last_sent_s: float = -math.inf
-    last_answer_s: float = -math.inf
-    since_s: float = -math.inf
-    """Answers to requests sent before this offset are left out (a warm-up inside the same run)."""
-
-    def add(self, status: str, latency_s: float, sent_s: float) -> None:
-        if sent_s < self.since_s:
-            return
-        self.statuses[status] += 1
-        self.latencies.setdefault(status, array("d")).append(latency_s)
-        self.first_sent_s = min(self.first_sent_s, sent_s)
-        self.last_sent_s = max(self.last_sent_s, sent_s)
-        self.last_answer_s = max(self.last_answer_s, sent_s + latency_s)
-
-    @property
-    def sent(self) -> int:
-        return sum(self.statuses.values())
-
-    def of(self, *statuses: str) -> np.ndarray:
-        """Latencies (seconds) of the answers with any of ``statuses``."""
-        parts = [np.frombuffer(self.latencies[s]) for s in statuses if s in self.latencies]
-        return np.concatenate(parts) if parts else np.empty(0)
 
 
 def read_csv(lines: Iterable[str], tally: Tally, shift_s: float = 0.0) -> int:
@@ -213,22 +139,6 @@ def _start(argv: list[str], planned: int, origin: float, files: Path) -> _Proces
     with files.with_suffix(".csv").open("wb") as out, files.with_suffix(".err").open("wb") as err:
         popen = subprocess.Popen(niced(argv), stdout=out, stderr=err)
     return _Process(popen, planned, time.perf_counter() - origin, files)
-
-
-def wait_or_stop(popen: subprocess.Popen[bytes], deadline: float, grace_s: float) -> bool:
-    """Wait until ``deadline``; then SIGINT (hey stops its workers and prints what it has), then, after
-    ``grace_s``, SIGKILL. Was it stopped?"""
-    try:
-        popen.wait(timeout=max(0.0, deadline - time.perf_counter()))
-        return False
-    except subprocess.TimeoutExpired:
-        popen.send_signal(signal.SIGINT)
-    try:
-        popen.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        popen.kill()
-        popen.wait()
-    return True
 
 
 def _collect(proc: _Process, cut: bool, tally: Tally) -> None:

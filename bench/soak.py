@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from bench import hey, servers
 from bench.bodies import predict_body
 from bench.digits import load_digits
+from bench.load import Tally
 from bench.overload import percentile_ms
 from bench.rss import server_pid, tree_rss_bytes
 
@@ -87,7 +88,7 @@ def soak(url: str, pid: int, args: argparse.Namespace) -> SoakResult:
     sampler = threading.Thread(
         target=sample_rss, args=(pid, args.sample_s, samples, stop, args.warmup), daemon=True
     )
-    tally, started = hey.Tally(since_s=args.warmup), time.perf_counter()
+    tally, started = Tally(since_s=args.warmup), time.perf_counter()
     sampler.start()
     try:
         done = hey.run(load, work_dir, tally, origin=started)
@@ -100,7 +101,7 @@ def soak(url: str, pid: int, args: argparse.Namespace) -> SoakResult:
 
 
 def summarize(
-    tally: hey.Tally,
+    tally: Tally,
     samples: list[tuple[float, float]],
     measured: float | None,
     rate: float,

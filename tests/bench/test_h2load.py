@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bench import h2load, servers
-from bench.hey import CUT_OFF, FAILED, Tally
+from bench.load import CUT_OFF, FAILED, MAX_WORKERS, WORKER_QPS, Load, Tally
 
 # Captured from h2load 1.52.0 (`--h1 -c 4 -n 20 --rps 10.5 --log-file`) against the service.
 SAMPLE = ["1795973117095620\t200\t2636", "1795973117095577\t503\t5260", "1795973117195611\t200\t5272"]
@@ -36,14 +34,14 @@ def test_a_line_that_is_not_h2loads_is_refused() -> None:
 
 def test_plan_spreads_the_rate_over_slow_clients() -> None:
     load = h2load.plan("http://h/predict", Path("b"), "image/png", rate=10_000, duration_s=5)
-    assert load.workers == h2load.MAX_CLIENTS and load.qps == pytest.approx(10_000 / h2load.MAX_CLIENTS)
+    assert load.workers == MAX_WORKERS and load.qps == pytest.approx(10_000 / MAX_WORKERS)
     assert load.requests == round(load.qps * 5) and load.planned == load.workers * load.requests
     small = h2load.plan("http://h/predict", Path("b"), "image/png", rate=1_001, duration_s=2)
-    assert small.workers == 251 and small.qps <= h2load.CLIENT_RPS
+    assert small.workers == 251 and small.qps <= WORKER_QPS and load.processes == 1
 
 
 def test_command_posts_the_body_file_at_the_planned_rate_and_logs_each_request() -> None:
-    load = h2load.Load("http://127.0.0.1:8000/predict", Path("/tmp/one.body"), "multipart/x; b=1", 10, 2.5, 4)
+    load = Load("http://127.0.0.1:8000/predict", Path("/tmp/one.body"), "multipart/x; b=1", 10, 2.5, 4)
     assert h2load.command("/usr/bin/h2load", load, Path("/tmp/h.log")) == [
         "/usr/bin/h2load", "--h1", "-c", "10", "-n", "40", "--rps", "2.5", "-N", "10s",
         "-d", "/tmp/one.body", "-H", "content-type: multipart/x; b=1", "--log-file", "/tmp/h.log",
@@ -51,24 +49,15 @@ def test_command_posts_the_body_file_at_the_planned_rate_and_logs_each_request()
     ]  # fmt: skip
 
 
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port that accepts connections (the kernel does) but never answers."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(64)
-        yield int(sock.getsockname()[1])
-
-
-def _load(port: int, requests: int = 2, timeout_s: int = 10) -> h2load.Load:
-    body = Path(__file__)
-    return h2load.Load(f"http://127.0.0.1:{port}/predict", body, "text/plain", 2, 10.0, requests, timeout_s)
+def _load(port: int, requests: int = 2, timeout_s: int = 10) -> Load:
+    url, body = f"http://127.0.0.1:{port}/predict", Path(__file__)
+    return Load(url, body, "text/plain", 2, 10.0, requests, timeout_s=timeout_s)
 
 
 @needs_h2load
 def test_every_answer_is_tallied_with_its_status(tmp_path: Path) -> None:
     with servers.running(servers.floor(), tmp_path) as url:
-        load = h2load.Load(f"{url}/predict", Path(__file__), "text/plain", 3, 20.0, 4)
+        load = Load(f"{url}/predict", Path(__file__), "text/plain", 3, 20.0, 4)
         done = h2load.run(load, tmp_path)
     assert done.tally.statuses == {"503": 12} and not done.cut_off
     assert all(0 < latency < 5 for latency in done.tally.of("503"))
@@ -98,6 +87,6 @@ def test_a_run_past_its_deadline_is_cut_off_and_counted(tmp_path: Path, silent_p
 
 @needs_h2load
 def test_h2load_refusing_to_run_is_an_error_with_its_message(tmp_path: Path) -> None:
-    bad = h2load.Load("http://127.0.0.1:1/", tmp_path / "missing.body", "text/plain", 1, 10.0, 1)
+    bad = Load("http://127.0.0.1:1/", tmp_path / "missing.body", "text/plain", 1, 10.0, 1)
     with pytest.raises(RuntimeError, match=r"h2load failed \(1\): -d: Could not open file .*missing\.body"):
         h2load.run(bad, tmp_path)

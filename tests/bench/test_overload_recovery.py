@@ -10,11 +10,12 @@ import pytest
 
 pytest.importorskip("aiohttp", reason="bench.overload's recovery probe needs aiohttp (pip install aiohttp)")
 
-from bench import h2load, hey
+from bench import h2load
+from bench.load import FAILED, Load, Tally
 from bench.overload import LoggedRefusals, logged_refusals, recovery_time, summarize
 
 THRESHOLD_S = 0.010
-LOAD = h2load.Load("http://127.0.0.1:1/predict", Path("one.body"), "image/png", 4, 10.0, 6)
+LOAD = Load("http://127.0.0.1:1/predict", Path("one.body"), "image/png", 4, 10.0, 6)
 
 
 def test_recovery_starts_at_the_first_of_three_normal_probes_in_a_row() -> None:
@@ -27,20 +28,20 @@ def test_no_recovery_when_probes_never_settle_or_fail() -> None:
     assert recovery_time([], THRESHOLD_S) is None
 
 
-def overloaded_tally() -> hey.Tally:
+def overloaded_tally() -> Tally:
     """10 slow 200s and 10 quick 503s sent from 0.1 s to 1.05 s, and 4 requests without an answer."""
-    tally = hey.Tally()
+    tally = Tally()
     for i in range(10):
         tally.add("200", 0.100, 0.1 + 0.1 * i)
         tally.add("503", 0.002, 0.15 + 0.1 * i)
-    tally.statuses[hey.FAILED] += 4
+    tally.statuses[FAILED] += 4
     return tally
 
 
 def test_summary_separates_503_latency_from_successes_and_counts_failures() -> None:
     done = h2load.H2loadRun(LOAD, overloaded_tally(), origin=0.0, cut_off=False)
     summary = summarize(done, 24.0, 0.001, THRESHOLD_S, [(0.0, 0.001)] * 3, probe_start_s=1.5)
-    assert summary.statuses == {"200": 10, "503": 10, hey.FAILED: 4}, "failed requests must show"
+    assert summary.statuses == {"200": 10, "503": 10, FAILED: 4}, "failed requests must show"
     assert summary.sent == 24
     assert summary.ok_p99_ms == pytest.approx(100.0) and summary.rejected_p99_ms == pytest.approx(2.0)
     assert summary.duration_s == pytest.approx(1.05 - 0.1 + 1 / 24), "first to last send, plus one gap"
@@ -51,7 +52,7 @@ def test_summary_separates_503_latency_from_successes_and_counts_failures() -> N
 
 
 def test_no_503_at_all_leaves_its_latency_empty() -> None:
-    tally = hey.Tally()
+    tally = Tally()
     tally.add("200", 0.01, 0.1)
     summary = summarize(h2load.H2loadRun(LOAD, tally, 0.0, False), 24.0, 0.001, THRESHOLD_S, [], 0.2)
     assert summary.rejected_p99_ms is None and summary.recovery_s is None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import hey
+from bench.load import FAILED, Tally
 from bench.rss import tree_rss_bytes
 from bench.soak import main, summarize
 
@@ -31,8 +31,8 @@ def test_a_short_soak_reports_requests_latency_and_memory(tmp_path: Path) -> Non
     assert set(saved["verdict"]) == {"errors == 0", "rss growth < 10%"}
 
 
-def tally(statuses: dict[str, list[float]]) -> hey.Tally:
-    result = hey.Tally()
+def tally(statuses: dict[str, list[float]]) -> Tally:
+    result = Tally()
     for status, latencies in statuses.items():
         for latency in latencies:
             result.add(status, latency, 0.0)
@@ -45,15 +45,15 @@ def test_verdict_fails_on_errors_and_on_memory_growth() -> None:
     assert passed.verdict == {"errors == 0": "PASS", "rss growth < 10%": "PASS"}
     assert passed.rss_growth_pct == pytest.approx(5.0) and passed.requests == 100
     bad = tally({**ok, "503": [0.001]})
-    bad.statuses[hey.FAILED] += 1
+    bad.statuses[FAILED] += 1
     failed = summarize(bad, [(0.0, 100.0), (5.0, 111.0)], None, 70, 5, 8)
     assert failed.errors == 2, "a 503 and a request without an answer are both errors"
-    assert failed.requests == 102 and failed.statuses[hey.FAILED] == 1
+    assert failed.requests == 102 and failed.statuses[FAILED] == 1
     assert failed.verdict == {"errors == 0": "FAIL", "rss growth < 10%": "FAIL"}
 
 
 def test_answers_to_warm_up_requests_are_left_out_of_the_tally() -> None:
-    counted = hey.Tally(since_s=10.0)
+    counted = Tally(since_s=10.0)
     counted.add("503", 0.001, 9.99)  # sent during the warm-up
     counted.add("200", 0.020, 10.0)
     counted.add("200", 0.030, 25.0)
