@@ -78,7 +78,7 @@ FROM python:3.11-slim AS train
 ARG APP_UID=10001
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE MPLCONFIGDIR=/tmp/matplotlib \
+    PYTHONUNBUFFERED=1 OMP_WAIT_POLICY=PASSIVE MPLCONFIGDIR=/tmp/matplotlib ORT_DISABLE_TELEMETRY=1 \
     MNIST_DIR=/app/data/mnist
 RUN useradd --uid "${APP_UID}" --user-group --home-dir /app --no-create-home --shell /usr/sbin/nologin digits
 COPY --from=requirements /src/training.txt /src/constraints.txt /tmp/

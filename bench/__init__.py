@@ -1,1 +1,7 @@
 """Load-testing kit: the naive baseline server, wrk and locust drivers, and the one-command benchmark."""
+
+import os
+
+# onnxruntime >= 1.29 sends usage telemetry from Linux too (a device id under ~/.cache/Microsoft, an
+# event cache, uploads to Microsoft) unless this is set before it initialises; off unless asked for.
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")

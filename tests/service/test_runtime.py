@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -88,3 +91,32 @@ def test_explicit_cuda_without_cuda_fails_clearly() -> None:
 
 def test_auto_falls_back_to_cpu() -> None:
     assert ModelRuntime.load(latest(), OrtOptions(provider="auto")).provider == CPU
+
+
+def _load_in_a_fresh_process(home: Path, **env: str) -> None:
+    """Import ``package`` and run the latest model once, in a new interpreter whose home is ``home``."""
+    code = (
+        "import sys, numpy as np; __import__(sys.argv[1]); import onnxruntime as ort; "
+        "s = ort.InferenceSession(sys.argv[2], providers=['CPUExecutionProvider']); "
+        "s.run(None, {s.get_inputs()[0].name: np.zeros((1, 28, 28), np.float32)})"
+    )
+    base = {k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME")}
+    package = env.pop("package")
+    subprocess.run(
+        [sys.executable, "-c", code, package, str(latest() / "model.onnx")],
+        env={**base, "HOME": str(home), **env},
+        cwd=MODELS.parent,
+        check=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("package", ["service", "training", "eval", "bench"])
+def test_onnxruntime_telemetry_is_off_wherever_the_project_runs_it(tmp_path: Path, package: str) -> None:
+    # The same run with telemetry asked for shows what onnxruntime would leave behind.
+    _load_in_a_fresh_process(tmp_path / "asked", package=package, ORT_DISABLE_TELEMETRY="0")
+    if not (tmp_path / "asked" / ".cache" / "Microsoft").exists():
+        pytest.skip("this onnxruntime keeps no telemetry state, so there is nothing to tell apart")
+    _load_in_a_fresh_process(tmp_path / "default", package=package)
+    left = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "default").rglob("*"))
+    assert left == [], f"onnxruntime wrote telemetry state: {left}"
