@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from service.config import Settings
+from service.http_protocol import HttpProtocol
 from service.logs import configure_logging, logging_configured
 from service.workers import Supervisor, reuse_port_supported
 
@@ -56,16 +57,22 @@ def main(argv: list[str] | None = None) -> None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _run(settings: Settings) -> None:
-    config: dict[str, Any] = {
+def uvicorn_config(settings: Settings) -> dict[str, Any]:
+    """What every worker's uvicorn runs with."""
+    return {
         "app": "service.__main__:app_factory",
         "factory": True,
+        "http": HttpProtocol,  # uvicorn's httptools protocol, writing each response once
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
         "access_log": False,
         "timeout_graceful_shutdown": 15,
     }
+
+
+def _run(settings: Settings) -> None:
+    config = uvicorn_config(settings)
     if settings.worker_count > 1 and reuse_port_supported():
         sys.exit(Supervisor(config, settings.worker_count).run())
     uvicorn.run(**config, workers=settings.worker_count)
