@@ -4,9 +4,9 @@ The overload part's generator. h2load runs many HTTP/1.1 clients, each at a fixe
 (``--rps``), on one event loop in C++, and ``--log-file`` writes one line per answered request: when it
 was sent, its status and its latency. hey (Go, see ``bench.hey``) gave the same figures per request
 but cost far more of the cores it shares with the server under test: against a server that only
-refuses, 1,024 hey workers at ~11,000 req/s saw their 503s at p99 328-892 ms, h2load's clients at p99
-~108 ms (``bench.floor_server``) and ~34 ms (nginx answering 503 itself). An overload benchmark whose
-generator is slower than the target it judges cannot judge it.
+refuses (``bench.floor_server``), hey's 1,024 workers saw the 503s at p99 324-892 ms in the overload
+runs before the switch, h2load's clients at 114-159 ms in the runs since (README, Overload). An
+overload benchmark whose generator is slower than the target it judges cannot judge it.
 
 Like hey's CSV, the log has no line for a request without an answer (connection refused or reset, or
 closed after ``-N`` seconds without any data), and h2load exits 0 regardless. Each client sends an
@@ -20,10 +20,9 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from bench.load import CUT_OFF, FAILED, Load, Tally, wait_or_stop, workers_for
+from bench.load import Load, Run, Tally, wait_or_stop, workers_for
 
 
 def plan(url: str, body_file: Path, content_type: str, rate: float, duration_s: float) -> Load:
@@ -58,17 +57,7 @@ def read_log(lines: list[str], tally: Tally, origin_epoch_s: float) -> int:
     return count
 
 
-@dataclass(frozen=True)
-class H2loadRun:
-    load: Load
-    tally: Tally
-    origin: float
-    """``time.perf_counter()`` that the tally's offsets count from."""
-    cut_off: bool
-    """True if h2load had to be stopped at the deadline (its missing requests count as ``CUT_OFF``)."""
-
-
-def run(load: Load, work_dir: Path, deadline_s: float | None = None) -> H2loadRun:
+def run(load: Load, work_dir: Path, deadline_s: float | None = None) -> Run:
     """Run ``load``; past ``deadline_s`` (default: 2 x its duration + its timeout + 30 s), stop h2load
     (its missing answers are cut off)."""
     h2load = h2load_path()
@@ -77,11 +66,11 @@ def run(load: Load, work_dir: Path, deadline_s: float | None = None) -> H2loadRu
     work_dir.mkdir(parents=True, exist_ok=True)
     log, err = work_dir / "h2load.log", work_dir / "h2load.err"
     log.unlink(missing_ok=True)  # h2load appends
+    if deadline_s is None:
+        deadline_s = 2 * load.duration_s + load.timeout_s + 30
     origin, origin_epoch = time.perf_counter(), time.time()
     with (work_dir / "h2load.out").open("wb") as out, err.open("wb") as errors:
         popen = subprocess.Popen(command(h2load, load, log), stdout=out, stderr=errors)
-        if deadline_s is None:
-            deadline_s = 2 * load.duration_s + load.timeout_s + 30
         try:
             cut = wait_or_stop(popen, origin + deadline_s, 5.0)
         finally:  # on an error or Ctrl-C here, no h2load is left running
@@ -95,7 +84,5 @@ def run(load: Load, work_dir: Path, deadline_s: float | None = None) -> H2loadRu
     lines = log.read_text().splitlines() if log.exists() else []
     if cut:
         lines = lines[:-1]  # possibly half written when h2load was stopped
-    answered = read_log(lines, tally, origin_epoch)
-    if load.planned > answered:
-        tally.statuses[CUT_OFF if cut else FAILED] += load.planned - answered
-    return H2loadRun(load, tally, origin, cut)
+    tally.count_unanswered(load.planned, read_log(lines, tally, origin_epoch), cut)
+    return Run(load, tally, origin, cut)

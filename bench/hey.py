@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.load import CUT_OFF, FAILED, Load, Tally, wait_or_stop, workers_for
+from bench.load import Load, Run, Tally, wait_or_stop, workers_for
 
 HEADER = ["response-time", "DNS+dialup", "DNS", "Request-write", "Response-delay", "Response-read",
           "status-code", "offset"]  # fmt: skip
@@ -85,16 +85,6 @@ def read_csv(lines: Iterable[str], tally: Tally, shift_s: float = 0.0) -> int:
 
 
 @dataclass(frozen=True)
-class HeyRun:
-    load: Load
-    tally: Tally
-    origin: float
-    """``time.perf_counter()`` that the tally's offsets count from."""
-    cut_off: bool
-    """True if hey had to be stopped at the deadline (its missing requests count as ``CUT_OFF``)."""
-
-
-@dataclass(frozen=True)
 class _Process:
     popen: subprocess.Popen[bytes]
     planned: int
@@ -106,7 +96,7 @@ class _Process:
 
 def run(
     load: Load, work_dir: Path, tally: Tally | None = None, origin: float | None = None, grace_s: float = 30.0
-) -> HeyRun:
+) -> Run:
     """Run ``load``; past ``2 x duration + timeout + grace_s`` stop hey (SIGINT: it prints what it has)."""
     hey = hey_path()
     if hey is None:
@@ -132,7 +122,7 @@ def run(
                 p.popen.wait()
     for proc, cut in zip(procs, stopped, strict=True):
         _collect(proc, cut, tally)
-    return HeyRun(load, tally, origin, any(stopped))
+    return Run(load, tally, origin, any(stopped))
 
 
 def _start(argv: list[str], planned: int, origin: float, files: Path) -> _Process:
@@ -151,8 +141,7 @@ def _collect(proc: _Process, cut: bool, tally: Tally) -> None:
     if code == 0:  # killed: what it wrote is not to be trusted
         with proc.files.with_suffix(".csv").open(newline="") as lines:
             answered = read_csv(lines, tally, proc.shift_s)
-    if proc.planned > answered:
-        tally.statuses[CUT_OFF if cut else FAILED] += proc.planned - answered
+    tally.count_unanswered(proc.planned, answered, cut)
 
 
 def closed_loop_rps(url: str, body_file: Path, content_type: str, connections: int, seconds: float) -> float:

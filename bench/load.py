@@ -99,10 +99,27 @@ class Tally:
         parts = [np.frombuffer(self.latencies[s]) for s in statuses if s in self.latencies]
         return np.concatenate(parts) if parts else np.empty(0)
 
+    def count_unanswered(self, planned: int, answered: int, cut_off: bool) -> None:
+        """Planned requests without an answer: ``FAILED``, or ``CUT_OFF`` if the generator was stopped."""
+        if planned > answered:
+            self.statuses[CUT_OFF if cut_off else FAILED] += planned - answered
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished load: what was planned, what came back, and when the tally's clock started."""
+
+    load: Load
+    tally: Tally
+    origin: float
+    """``time.perf_counter()`` that the tally's offsets count from."""
+    cut_off: bool
+    """True if the generator had to be stopped at the deadline (its missing requests are ``CUT_OFF``)."""
+
 
 def wait_or_stop(popen: subprocess.Popen[bytes], deadline: float, grace_s: float) -> bool:
-    """Wait until ``deadline`` (``time.perf_counter()``); then SIGINT (hey stops its workers and prints
-    what it has), then, after ``grace_s``, SIGKILL. Was it stopped?"""
+    """Wait until ``deadline`` (``time.perf_counter()``); then SIGINT (hey then prints what it has), then,
+    after ``grace_s``, SIGKILL. Was it stopped?"""
     try:
         popen.wait(timeout=max(0.0, deadline - time.perf_counter()))
         return False

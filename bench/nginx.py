@@ -32,7 +32,7 @@ MAIN_CONF = """\
 {user}worker_processes 1;
 pid {prefix}/nginx.pid;
 error_log {prefix}/error.log warn;
-events {{ worker_connections 4096; }}  # hey opens up to 1,024 connections; each proxied one needs 2
+events {{ worker_connections 4096; }}  # the overload opens up to 1,024; each proxied one needs 2
 http {{
     log_format upstreams '{log_format}';
     access_log {prefix}/access.log upstreams;

@@ -26,6 +26,7 @@ import numpy as np
 
 from bench import h2load
 from bench.bodies import Body
+from bench.load import Run
 
 TIMEOUT, CONNECTION_ERROR = "timeout", "connection error"  # a probe's status when it got no answer
 
@@ -152,7 +153,7 @@ def run_floor(
     )
 
 
-def _window_s(done: h2load.H2loadRun, target_rps: float) -> float:
+def _window_s(done: Run, target_rps: float) -> float:
     """The sending window, first request to last; each send stands for 1/target of it (one send alone
     is not a window of 0 s). Without any answer, the planned duration."""
     tally = done.tally
@@ -162,7 +163,7 @@ def _window_s(done: h2load.H2loadRun, target_rps: float) -> float:
 
 
 def summarize(
-    done: h2load.H2loadRun,
+    done: Run,
     target_rps: float,
     baseline_s: float,
     threshold_s: float,

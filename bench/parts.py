@@ -153,6 +153,7 @@ def floor_while_busy(
     the service's work competes for the cores, as it does under overload. ``None`` without nginx."""
     binary = nginx.nginx_binary()
     if binary is None:
+        print("Overload: nginx is not installed; the floor while busy is left out", flush=True)
         return None
     port = servers.free_port()
     conf = nginx.write_floor_config(work_dir / "nginx-floor", port)

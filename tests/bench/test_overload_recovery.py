@@ -10,8 +10,7 @@ import pytest
 
 pytest.importorskip("aiohttp", reason="bench.overload's recovery probe needs aiohttp (pip install aiohttp)")
 
-from bench import h2load
-from bench.load import FAILED, Load, Tally
+from bench.load import FAILED, Load, Run, Tally
 from bench.overload import LoggedRefusals, logged_refusals, recovery_time, summarize
 
 THRESHOLD_S = 0.010
@@ -39,7 +38,7 @@ def overloaded_tally() -> Tally:
 
 
 def test_summary_separates_503_latency_from_successes_and_counts_failures() -> None:
-    done = h2load.H2loadRun(LOAD, overloaded_tally(), origin=0.0, cut_off=False)
+    done = Run(LOAD, overloaded_tally(), origin=0.0, cut_off=False)
     summary = summarize(done, 24.0, 0.001, THRESHOLD_S, [(0.0, 0.001)] * 3, probe_start_s=1.5)
     assert summary.statuses == {"200": 10, "503": 10, FAILED: 4}, "failed requests must show"
     assert summary.sent == 24
@@ -54,7 +53,7 @@ def test_summary_separates_503_latency_from_successes_and_counts_failures() -> N
 def test_no_503_at_all_leaves_its_latency_empty() -> None:
     tally = Tally()
     tally.add("200", 0.01, 0.1)
-    summary = summarize(h2load.H2loadRun(LOAD, tally, 0.0, False), 24.0, 0.001, THRESHOLD_S, [], 0.2)
+    summary = summarize(Run(LOAD, tally, 0.0, False), 24.0, 0.001, THRESHOLD_S, [], 0.2)
     assert summary.rejected_p99_ms is None and summary.recovery_s is None
 
 
