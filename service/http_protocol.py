@@ -54,9 +54,6 @@ class ResponseWriter:
             self.transport.write(head)
         self.transport.close()
 
-    def is_closing(self) -> bool:
-        return self.transport.is_closing()
-
     def __getattr__(self, name: str) -> Any:
         return getattr(self.transport, name)
 
