@@ -5,7 +5,7 @@ and with a naive baseline, overall, per family and per digit.
         --json /tmp/realworld.json --errors-png /tmp/realworld-errors.png
 
 The folder holds images and a ``labels.csv`` as written by ``eval/synth.py``. Each file's bytes go
-through ``--preprocess`` (default ``service.preprocess:preprocess_image``, called as
+through ``--preprocess`` (default ``service.images.preprocess:preprocess_image``, called as
 ``f(data, max_pixels=...)`` and expected to return float32 [28, 28] in [0, 1]) and through
 :func:`eval.baseline.naive_preprocess`, then through onnxruntime (input "pixels", output "logits").
 An image the preprocessing refuses with a domain error counts as wrong.
@@ -33,7 +33,7 @@ from eval.scoring import FAILED, Scores, score, table
 from service.errors import ServiceError
 
 DEFAULT_MODEL = Path("models/mnist-lstm/1/model.onnx")
-DEFAULT_PREPROCESS = "service.preprocess:preprocess_image"
+DEFAULT_PREPROCESS = "service.images.preprocess:preprocess_image"
 Preprocess = Callable[..., np.ndarray]
 Predict = Callable[[np.ndarray], np.ndarray]
 REFUSALS = (ServiceError, OSError, ValueError)  # what a preprocessing may raise for a bad image

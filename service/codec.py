@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from service.errors import InvalidInput, ServiceError, TooManyImages
-from service.preprocess import array_to_input, preprocess_image
+from service.images.preprocess import array_to_input, preprocess_image
 from service.schemas import PredictRequest
 
 INLINE_DECODE_BYTES = 64 * 1024

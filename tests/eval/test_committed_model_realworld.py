@@ -11,7 +11,7 @@ from pathlib import Path
 from eval import realworld
 from eval.baseline import naive_preprocess
 from eval.labels import read_labels
-from service.preprocess import preprocess_image
+from service.images.preprocess import preprocess_image
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "data" / "realworld"

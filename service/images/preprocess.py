@@ -9,7 +9,7 @@ round the ink is from the border, subtracts a smooth estimate of the
 background (paper texture, uneven light, shadows), keeps only ink clearly
 above the noise (with its grey levels), drops specks, crops, scales and
 centres. Pictures that already are MNIST-like pass through unchanged.
-Decoding bytes and checking client-sent arrays live in :mod:`service.decode`;
+Decoding bytes and checking client-sent arrays live in :mod:`service.images.decode`;
 both are re-exported here so callers need one import.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from service.decode import array_to_input, decode_image
+from service.images.decode import array_to_input, decode_image
 
 __all__ = ["array_to_input", "decode_image", "normalize_digit", "preprocess_image"]
 

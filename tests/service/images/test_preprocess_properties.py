@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import array_shapes, arrays
 from PIL import Image, ImageDraw
 
 from service.errors import ServiceError
-from service.preprocess import array_to_input, normalize_digit, preprocess_image
+from service.images.preprocess import array_to_input, normalize_digit, preprocess_image
 
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MAX_PIXELS = 1_000_000

@@ -1,4 +1,4 @@
-"""service.decode: real image bytes made with Pillow, every format and mode, every bad input."""
+"""service.images.decode: real image bytes made with Pillow, every format and mode, every bad input."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile, PngImagePlugin
 
-import service.decode
-from service.decode import array_to_input, decode_image
+import service.images.decode
 from service.errors import (
     CorruptImage,
     InvalidArray,
@@ -24,6 +23,7 @@ from service.errors import (
     TooManyPixels,
     UnsupportedImageFormat,
 )
+from service.images.decode import array_to_input, decode_image
 
 MAX_PIXELS = 4_000_000
 
@@ -343,7 +343,7 @@ def test_bad_arrays_say_what_and_where(values: object, value_range: Any, message
 
 def decode_with_pillow_only(data: bytes, max_side: int | None = None) -> np.ndarray | type[Exception]:
     """What decode_image gives when every file goes through Pillow: the reference."""
-    with mock.patch.object(service.decode, "_plain_png_pixels", return_value=None):
+    with mock.patch.object(service.images.decode, "_plain_png_pixels", return_value=None):
         return outcome(data, max_side)
 
 
@@ -377,7 +377,9 @@ def test_plain_pngs_decode_exactly_as_pillow_decodes_them(
     channels = {"L": (), "RGB": (3,), "RGBA": (4,)}[mode]
     pixels = np.random.default_rng(seed).integers(0, 256, (size[1], size[0], *channels), dtype=np.uint8)
     data = encode(Image.fromarray(pixels), "PNG", optimize=optimize)
-    with mock.patch.object(service.decode.pyspng, "load", wraps=service.decode.pyspng.load) as load:
+    with mock.patch.object(
+        service.images.decode.pyspng, "load", wraps=service.images.decode.pyspng.load
+    ) as load:
         assert_same(data, max_side)
     assert load.call_count == 1  # the fast path really ran (the reference never calls it)
 
@@ -397,7 +399,7 @@ def test_pngs_that_are_not_plain_are_left_to_pillow_and_decode_as_before() -> No
         encode(Image.fromarray(gradient().astype(np.uint16) * 257), "PNG"): (40, 30),  # 16-bit
     }
     for data, shape in files.items():
-        with mock.patch.object(service.decode.pyspng, "load") as load:
+        with mock.patch.object(service.images.decode.pyspng, "load") as load:
             assert_same(data)  # the same answer as when every file goes through Pillow
             out = decode_image(data, MAX_PIXELS)
         load.assert_not_called()
@@ -409,7 +411,7 @@ def test_a_png_over_the_pixel_limit_is_refused_before_libspng_sees_it() -> None:
     header = bytearray(data)
     header[24:26] = bytes([8, 0])  # claim 8-bit grey: a plain PNG's header
     header[29:33] = struct.pack(">I", zlib.crc32(bytes(header[12:29])))
-    with mock.patch.object(service.decode.pyspng, "load") as load, pytest.raises(TooManyPixels):
+    with mock.patch.object(service.images.decode.pyspng, "load") as load, pytest.raises(TooManyPixels):
         decode_image(bytes(header), 1_000_000)
     load.assert_not_called()
 

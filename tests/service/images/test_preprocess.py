@@ -1,4 +1,4 @@
-"""service.preprocess: real digit pictures made with Pillow come out as MNIST-style 28x28 input."""
+"""service.images.preprocess: real digit pictures made with Pillow come out as MNIST-style 28x28 input."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
-from service.preprocess import normalize_digit, preprocess_image
+from service.images.preprocess import normalize_digit, preprocess_image
 from training.idx import load_images
 
 MAX_PIXELS = 4_000_000
