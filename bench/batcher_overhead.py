@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from service.batching import Batcher
+from service.inference.batching import Batcher
 
 
 def noop_model(images: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 from bench.digits import Digit
 from bench.naive_server import latest_model
 from service.config import Settings
-from service.runtime import ModelRuntime, OrtOptions
+from service.inference.runtime import ModelRuntime, OrtOptions
 
 
 @dataclass(frozen=True)

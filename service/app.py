@@ -20,12 +20,12 @@ from service.errors import ModelLoadError
 from service.gateway import Gateway
 from service.gcwatch import SlowCollectionLog
 from service.http_errors import install_error_handlers
+from service.inference.repository import ModelRepository
+from service.inference.runtime import OrtOptions
+from service.inference.versions import BatchPolicy
 from service.metrics import Metrics
-from service.repository import ModelRepository
-from service.runtime import OrtOptions
 from service.security import SecurityHeaders
 from service.state import ServiceState
-from service.versions import BatchPolicy
 
 log = logging.getLogger(__name__)
 

@@ -47,7 +47,7 @@ def multiprocess_dir() -> str | None:
 
 
 class Metrics:
-    """Every metric of the service; also the batcher's :class:`~service.batching.BatchObserver`."""
+    """Every metric of the service; also the batcher's :class:`~service.inference.batching.BatchObserver`."""
 
     content_type = CONTENT_TYPE_LATEST
 

@@ -8,8 +8,8 @@ import numpy as np
 
 from service.config import Settings
 from service.errors import NotReady
-from service.repository import ModelRepository
-from service.versions import LoadedModel
+from service.inference.repository import ModelRepository
+from service.inference.versions import LoadedModel
 
 
 @dataclass

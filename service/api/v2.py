@@ -24,7 +24,8 @@ from service.codec import INLINE_DECODE_BYTES
 from service.config import Settings
 from service.deps import StateDep
 from service.errors import ModelNotFound, UnsupportedMediaType
-from service.runtime import CUDA
+from service.inference.runtime import CUDA
+from service.inference.versions import LoadedModel
 from service.state import ServiceState
 from service.v2_codec import DATATYPE, OUTPUT, DecodedRequest, decode_request, encode_response
 from service.v2_schemas import (
@@ -43,7 +44,6 @@ from service.v2_schemas import (
     TensorMetadata,
     v2_error_responses,
 )
-from service.versions import LoadedModel
 
 log = logging.getLogger(__name__)
 

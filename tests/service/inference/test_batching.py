@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from service.batching import Batcher
 from service.errors import DeadlineExceeded, InvalidArray, NotReady, Overloaded
+from service.inference.batching import Batcher
 from tests.fakes import (
     ErrorModel,
     GatedModel,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from service.errors import ModelLoadError
-from service.runtime import CPU, ModelRuntime, OrtOptions
+from service.inference.runtime import CPU, ModelRuntime, OrtOptions
 from tests.live import MODELS
 
 

@@ -20,10 +20,10 @@ from typing import Protocol
 
 import numpy as np
 
-from service.batching import BatchObserver
 from service.errors import ModelLoadError, ModelNotFound, NotReady
-from service.runtime import OrtOptions
-from service.versions import BatchPolicy, LoadedModel, load_version
+from service.inference.batching import BatchObserver
+from service.inference.runtime import OrtOptions
+from service.inference.versions import BatchPolicy, LoadedModel, load_version
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from service.batching import Batcher, BatchObserver
 from service.errors import ModelLoadError
-from service.runtime import ModelRuntime, OrtOptions
+from service.inference.batching import Batcher, BatchObserver
+from service.inference.runtime import ModelRuntime, OrtOptions
 
 # A new version must get at least this share of the reference digits right.
 MIN_REFERENCE_ACCURACY = 0.9

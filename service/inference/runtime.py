@@ -16,7 +16,7 @@ import numpy as np
 import onnxruntime as ort
 
 from service.errors import ModelLoadError
-from service.sidecar import Sidecar, read_sidecar
+from service.inference.sidecar import Sidecar, read_sidecar
 
 log = logging.getLogger(__name__)
 

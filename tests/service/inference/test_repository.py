@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from service.repository import ModelRepository
-from service.runtime import OrtOptions
-from service.versions import BatchPolicy
+from service.inference.repository import ModelRepository
+from service.inference.runtime import OrtOptions
+from service.inference.versions import BatchPolicy
 from tests.live import MODELS
 
 
@@ -30,7 +30,7 @@ def test_reload_loads_each_model_logs_it_and_serves_it(
         await repo.close()
         return report.loaded
 
-    with caplog.at_level(logging.INFO, logger="service.repository"):
+    with caplog.at_level(logging.INFO, logger="service.inference.repository"):
         loaded = asyncio.run(scenario())
     assert sorted(loaded) == [f"mnist-lstm-int8/{version}", f"mnist-lstm/{version}"]
     logged = [r for r in caplog.records if r.getMessage() == "model version loaded"]
