@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from service.config import Settings
-from service.http_protocol import HttpProtocol
-from service.logs import configure_logging, logging_configured
-from service.workers import Supervisor, reuse_port_supported
+from service.http.logs import configure_logging, logging_configured
+from service.http.protocol import HttpProtocol
+from service.http.workers import Supervisor, reuse_port_supported
 
 if TYPE_CHECKING:
     from service.app import ServiceApp

@@ -17,14 +17,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from service.api import admin, health, metrics, model_info, page, predict, v2
 from service.config import Settings
 from service.errors import ModelLoadError
-from service.gateway import Gateway
-from service.gcwatch import SlowCollectionLog
-from service.http_errors import install_error_handlers
+from service.http.errors import install_error_handlers
+from service.http.gateway import Gateway
+from service.http.gcwatch import SlowCollectionLog
+from service.http.metrics import Metrics
+from service.http.security import SecurityHeaders
 from service.inference.repository import ModelRepository
 from service.inference.runtime import OrtOptions
 from service.inference.versions import BatchPolicy
-from service.metrics import Metrics
-from service.security import SecurityHeaders
 from service.state import ServiceState
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def build_repository(settings: Settings, app_metrics: Metrics) -> ModelRepositor
 
 
 class ServiceApp(FastAPI):
-    """FastAPI with :class:`~service.gateway.Gateway` (and CORS, when on) in front of everything.
+    """FastAPI with :class:`~service.http.gateway.Gateway` (and CORS, when on) in front of everything.
 
     ``add_middleware`` would put the gateway inside FastAPI's own outer layers (its error, telemetry
     and body-limit middleware), which every request, the directly served ``/predict`` too, would then

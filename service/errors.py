@@ -1,4 +1,4 @@
-"""Domain exceptions. They know nothing of HTTP; ``service.http_errors`` maps them.
+"""Domain exceptions. They know nothing of HTTP; ``service.http.errors`` maps them.
 
 Each carries a stable machine-readable ``code`` and a human message that says
 what was wrong. Messages must never include internals (paths, tracebacks).

@@ -1,7 +1,7 @@
 """The draw-a-digit page: ``GET /`` and its static files under ``/static``, outside the OpenAPI schema.
 
 The page is plain HTML, one script and one stylesheet (``service/static``), with no build step and
-nothing loaded from elsewhere, so it works offline and under the strict CSP of :mod:`service.security`.
+nothing loaded from elsewhere, so it works offline and under the strict CSP of :mod:`service.http.security`.
 Every file is sent with ``Cache-Control: no-cache``: browsers revalidate (ETag) and see a new release.
 """
 

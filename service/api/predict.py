@@ -18,7 +18,7 @@ from service.api.examples import SEVEN_PNG_BASE64, TWO_PIXELS
 from service.codec import encode_predictions, images_from_files, images_from_json
 from service.deps import StateDep
 from service.errors import InvalidInput, UnsupportedMediaType
-from service.gateway import DirectRequest
+from service.http.gateway import DirectRequest
 from service.multipart import parse_form
 from service.schemas import PredictRequest, PredictResponse, error_responses
 from service.state import ServiceState
@@ -78,7 +78,7 @@ async def predict(
 
 
 async def direct(state: ServiceState, request: DirectRequest) -> bytes:
-    """The same endpoint for :class:`service.gateway.Gateway`: the response body, or a domain error."""
+    """The same endpoint for :class:`service.http.gateway.Gateway`: the response body, or a domain error."""
     state.models()
     return_input = _flag(request.query(), "return_input")
     content_type = request.header(b"content-type")

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from service.app import build_repository, create_app
 from service.config import Settings
-from service.metrics import Metrics
+from service.http.metrics import Metrics
 from tests.live import MODELS
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from service.app import create_app
 from service.config import Settings
-from service.security import DOCS_CSP, STRICT_CSP
+from service.http.security import DOCS_CSP, STRICT_CSP
 from tests.live import MODELS
 
 PHOTO_OF_A_3 = Path(__file__).resolve().parents[1] / "data" / "realworld" / "photo-00003.jpg"

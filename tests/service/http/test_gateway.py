@@ -14,9 +14,9 @@ import pytest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import errors as e
-from service.gateway import DirectHandler, DirectRequest, Gateway
-from service.metrics import Metrics
-from service.security import COMMON, DOCS_CSP, STRICT_CSP, SecurityHeaders
+from service.http.gateway import DirectHandler, DirectRequest, Gateway
+from service.http.metrics import Metrics
+from service.http.security import COMMON, DOCS_CSP, STRICT_CSP, SecurityHeaders
 
 MAX_BODY = 1000
 PREDICT = "/predict"

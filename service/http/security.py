@@ -1,6 +1,6 @@
 """Security headers on every HTTP response: a strict Content-Security-Policy and its companions.
 
-:class:`SecurityHeaders` builds the header lists once; the gateway (:mod:`service.gateway`) adds one of
+:class:`SecurityHeaders` builds the header lists once; the gateway (:mod:`service.http.gateway`) adds one of
 them to every response, so the hot ``/predict`` path pays one list concatenation. The draw-a-digit page
 and every API response get the strict policy below (no inline script or style, same-origin only).
 FastAPI's ``/docs`` (Swagger UI) and ``/redoc`` load their bundles from cdn.jsdelivr.net and start with an

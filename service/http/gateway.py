@@ -9,7 +9,7 @@ For each request, in one frame (four separate middlewares cost a wrapped ``send`
   only fills when the model is the bottleneck; when the event loop itself is saturated (parsing,
   decoding), excess requests would otherwise wait in line and every caller would slow down. GETs
   (health, metrics, the page) are never refused;
-* the security headers (:mod:`service.security`);
+* the security headers (:mod:`service.http.security`);
 * metrics and one JSON access-log line.
 
 Then it hands the request either to FastAPI or, for the few POST routes registered as *direct*, to a
@@ -18,7 +18,7 @@ one: FastAPI's per-request machinery (routing, dependency solving, parameter val
 middleware stack) cost ~60% of the event loop's time per one-image request in a profile. The FastAPI
 route for it stays, runs the same code, documents it in OpenAPI and serves it when
 ``DIGITS_DIRECT_PREDICT=false``. Errors are answered from the same table as FastAPI's
-(:mod:`service.http_errors`).
+(:mod:`service.http.errors`).
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import PayloadTooLarge, ServiceError
-from service.http_errors import error_body, is_v2, service_error_response, unexpected_error_response
-from service.logs import ACCESS, access
-from service.metrics import Metrics
-from service.security import SecurityHeaders
+from service.http.errors import error_body, is_v2, service_error_response, unexpected_error_response
+from service.http.logs import ACCESS, access
+from service.http.metrics import Metrics
+from service.http.security import SecurityHeaders
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SAFE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")

@@ -20,7 +20,7 @@ import httpx
 import psutil
 import pytest
 
-from service.workers import reuse_port_supported
+from service.http.workers import reuse_port_supported
 from tests.live import MODELS, ROOT, free_port, wait_ready
 
 pytestmark = [

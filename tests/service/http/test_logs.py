@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from service.logs import access, configure_logging, logging_configured
+from service.http.logs import access, configure_logging, logging_configured
 
 Captured = tuple[io.StringIO, Callable[[], None]]
 

@@ -1,4 +1,4 @@
-"""service.gcwatch: real collections, timed by the real gc callbacks."""
+"""service.http.gcwatch: real collections, timed by the real gc callbacks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from service.app import create_app
 from service.config import Settings
-from service.gcwatch import SlowCollectionLog
+from service.http.gcwatch import SlowCollectionLog
 from tests.live import MODELS
 
 
@@ -18,11 +18,11 @@ def full_collection_logs(threshold_ms: float, caplog: pytest.LogCaptureFixture) 
     """The gcwatch records logged during one full collection, watched with ``threshold_ms``."""
     stop = SlowCollectionLog(threshold_ms=threshold_ms).install()
     try:
-        with caplog.at_level(logging.WARNING, logger="service.gcwatch"):
+        with caplog.at_level(logging.WARNING, logger="service.http.gcwatch"):
             gc.collect()
     finally:
         stop()
-    return [r for r in caplog.records if r.name == "service.gcwatch"]
+    return [r for r in caplog.records if r.name == "service.http.gcwatch"]
 
 
 def test_a_collection_over_the_threshold_is_logged_with_its_generation(

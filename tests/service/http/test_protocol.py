@@ -1,4 +1,4 @@
-"""service.http_protocol: each response's head and body go out in one write, and HTTP stays HTTP.
+"""service.http.protocol: each response's head and body go out in one write, and HTTP stays HTTP.
 
 Three levels: the writer on its own; uvicorn's real protocol with our subclass, fed raw bytes over a
 recording transport (so a uvicorn upgrade that bypasses the writer fails here); and the real service
@@ -16,7 +16,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 from uvicorn.server import ServerState
 
-from service.http_protocol import HttpProtocol, ResponseWriter
+from service.http.protocol import HttpProtocol, ResponseWriter
 from tests.live import live_server
 
 
