@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Header
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from service.deps import SettingsDep, StateDep
+from service.api.deps import SettingsDep, StateDep
+from service.api.schemas import error_responses
 from service.errors import Unauthorized
-from service.schemas import error_responses
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.deps import StateDep
-from service.schemas import ModelInfo, error_responses
+from service.api.deps import StateDep
+from service.api.schemas import ModelInfo, error_responses
 
 router = APIRouter(tags=["model"])
 

@@ -1,7 +1,7 @@
 """``POST /predict``: classify uploaded image files (multipart) or a JSON batch.
 
 :func:`classify_body` reads top to bottom: decode, submit to the batcher, encode; only
-``service.codec`` and ``service.multipart`` know the wire formats. Two doors lead to it: the FastAPI
+``service.api.codec`` and ``service.api.multipart`` know the wire formats. Two doors lead to it: the FastAPI
 route below, which documents the endpoint in OpenAPI, and :func:`direct`, which the gateway calls
 without FastAPI's per-request machinery (``DIGITS_DIRECT_PREDICT``, on by default). Both give the same
 answers and errors.
@@ -14,13 +14,13 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter, ValidationError
 
+from service.api.codec import encode_predictions, images_from_files, images_from_json
+from service.api.deps import StateDep
 from service.api.examples import SEVEN_PNG_BASE64, TWO_PIXELS
-from service.codec import encode_predictions, images_from_files, images_from_json
-from service.deps import StateDep
+from service.api.multipart import parse_form
+from service.api.schemas import PredictRequest, PredictResponse, error_responses
 from service.errors import InvalidInput, UnsupportedMediaType
 from service.http.gateway import DirectRequest
-from service.multipart import parse_form
-from service.schemas import PredictRequest, PredictResponse, error_responses
 from service.state import ServiceState
 
 router = APIRouter(tags=["predict"])

@@ -20,9 +20,9 @@ from functools import partial
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from service.codec import INLINE_DECODE_BYTES
+from service.api.codec import INLINE_DECODE_BYTES
+from service.api.deps import StateDep
 from service.config import Settings
-from service.deps import StateDep
 from service.errors import ModelNotFound, UnsupportedMediaType
 from service.inference.runtime import CUDA
 from service.inference.versions import LoadedModel

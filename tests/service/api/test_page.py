@@ -21,7 +21,7 @@ from service.config import Settings
 from service.http.security import DOCS_CSP, STRICT_CSP
 from tests.live import MODELS
 
-PHOTO_OF_A_3 = Path(__file__).resolve().parents[1] / "data" / "realworld" / "photo-00003.jpg"
+PHOTO_OF_A_3 = Path(__file__).resolve().parents[2] / "data" / "realworld" / "photo-00003.jpg"
 COMPANIONS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",

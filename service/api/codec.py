@@ -18,9 +18,9 @@ import orjson
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from service.api.schemas import PredictRequest
 from service.errors import InvalidInput, ServiceError, TooManyImages
 from service.images.preprocess import array_to_input, preprocess_image
-from service.schemas import PredictRequest
 
 INLINE_DECODE_BYTES = 64 * 1024
 _REQUEST_FIELDS = set(PredictRequest.model_fields)

@@ -7,8 +7,8 @@ import random
 import httpx
 import pytest
 
+from service.api.multipart import MAX_FIELD_BYTES, Form, parse_form
 from service.errors import InvalidInput, TooManyImages
-from service.multipart import MAX_FIELD_BYTES, Form, parse_form
 
 BOUNDARY = "b0undary-7e3f"
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
