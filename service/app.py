@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.api import admin, health, metrics, model_info, page, predict, v2
+from service.api import admin, health, metrics, model_info, page, predict
 from service.config import Settings
 from service.errors import ModelLoadError
 from service.http.errors import install_error_handlers
@@ -26,6 +26,7 @@ from service.inference.repository import ModelRepository
 from service.inference.runtime import OrtOptions
 from service.inference.versions import BatchPolicy
 from service.state import ServiceState
+from service.v2 import routes as v2
 
 log = logging.getLogger(__name__)
 

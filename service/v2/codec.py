@@ -20,7 +20,7 @@ import orjson
 from pydantic import ValidationError
 
 from service.errors import InvalidArray, InvalidInput, TooManyImages
-from service.v2_schemas import InferRequest, RequestInput, RequestOutput
+from service.v2.schemas import InferRequest, RequestInput, RequestOutput
 
 OUTPUT = "probabilities"
 DATATYPE = "FP32"

@@ -10,7 +10,7 @@ import pytest
 import tritonclient.http as triton
 
 from service.errors import InvalidArray, InvalidInput, TooManyImages
-from service.v2_codec import OUTPUT, OutputSpec, decode_request, encode_response, split_body
+from service.v2.codec import OUTPUT, OutputSpec, decode_request, encode_response, split_body
 
 MAX_IMAGES = 8
 

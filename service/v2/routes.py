@@ -5,7 +5,7 @@ twin, and without a version the model's served version is used:
 
 * ``GET /v2``: server metadata; ``GET /v2/health/live`` and ``/v2/health/ready``: probes.
 * ``GET /v2/models/{name}``: metadata; ``.../ready``: readiness; ``.../config``: Triton's model config.
-* ``POST /v2/models/{name}/infer``: inference, JSON or with binary tensor data (``service.v2_codec``).
+* ``POST /v2/models/{name}/infer``: inference, JSON or with binary tensor data (``service.v2.codec``).
 
 Inference goes through the same batcher as ``/predict``. Errors are the protocol's
 ``{"error": "<message>"}`` with the status from the service's one error table, except that the
@@ -27,8 +27,8 @@ from service.errors import ModelNotFound, UnsupportedMediaType
 from service.inference.runtime import CUDA
 from service.inference.versions import LoadedModel
 from service.state import ServiceState
-from service.v2_codec import DATATYPE, OUTPUT, DecodedRequest, decode_request, encode_response
-from service.v2_schemas import (
+from service.v2.codec import DATATYPE, OUTPUT, DecodedRequest, decode_request, encode_response
+from service.v2.schemas import (
     INFER_BODY,
     INFER_RESPONSES,
     ConfigTensor,
