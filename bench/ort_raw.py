@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.digits import Digit
-from bench.naive_server import latest_model
+from bench.servers.naive import latest_model
 from service.config import Settings
 from service.inference.runtime import ModelRuntime, OrtOptions
 

@@ -1,7 +1,7 @@
 """Overload: drive a server well past saturation with h2load for a bounded time; then time its recovery.
 
 wrk cannot report latency per status, so this part uses h2load's per-request log (see
-``bench.h2load``): ``target_rps`` is spread over many rate-limited clients, every answer is recorded
+``bench.load.h2load``): ``target_rps`` is spread over many rate-limited clients, every answer is recorded
 with its status and latency, so the 503s' latency is measured apart from the successes', and every
 request without an answer counts as failed. When the load has stopped and been answered, a probe
 sends one request at a time and we report how long until its latency is back to normal
@@ -24,9 +24,9 @@ from pathlib import Path
 import aiohttp
 import numpy as np
 
-from bench import h2load
-from bench.bodies import Body
-from bench.load import Run
+from bench.load import h2load
+from bench.load.bodies import Body
+from bench.load.plan import Run
 
 TIMEOUT, CONNECTION_ERROR = "timeout", "connection error"  # a probe's status when it got no answer
 

@@ -13,19 +13,20 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench import nginx, overload, servers
-from bench.bodies import Body, predict_body
+from bench import overload
 from bench.digits import Digit
+from bench.load.bodies import Body, predict_body
+from bench.load.wrk import run_wrk
 from bench.ort_raw import load_runtime, measure
+from bench.servers import launch, nginx
 from bench.sweep import SweepConfig, medians, sweep
-from bench.wrk import run_wrk
 from service.config import Settings
 
 SWEPT = ("service", "nobatch", "naive")
 SPECS = {
-    "service": servers.service("service"),
-    "nobatch": servers.service("nobatch", max_batch_size=1, max_batch_wait_ms=0),
-    "naive": servers.naive(),
+    "service": launch.service("service"),
+    "nobatch": launch.service("nobatch", max_batch_size=1, max_batch_wait_ms=0),
+    "naive": launch.naive(),
 }
 ORT_BATCHES = [1, 8, 64, 256, 512]
 NGINX_INFLIGHT_PER_WORKER = 64  # deploy/nginx.conf's sizing rule: replicas x workers x ~64
@@ -47,7 +48,7 @@ def run_sweeps(args: argparse.Namespace, digits: list[Digit], work_dir: Path) ->
         names += [n for n in ("service", "naive") if n not in names]
     specs = [SPECS[n] for n in names] + args.variant
     results: dict[str, Any] = {}
-    with servers.running_all(specs, work_dir / "logs") as urls:
+    with launch.running_all(specs, work_dir / "logs") as urls:
         swept_names = [n for n in SWEPT if n in args.only] + [v.name for v in args.variant]
         swept = {n: urls[n] for n in swept_names}
         if swept:
@@ -79,7 +80,7 @@ def batch_part(args: argparse.Namespace, urls: dict[str, str], body: Body, work_
 
 def ort_part(args: argparse.Namespace, digits: list[Digit]) -> list[dict[str, Any]]:
     settings = Settings(
-        model_repository=Path(os.environ.get("DIGITS_MODEL_REPOSITORY", servers.ROOT / "models"))
+        model_repository=Path(os.environ.get("DIGITS_MODEL_REPOSITORY", launch.ROOT / "models"))
     )
     print(
         f"Raw onnxruntime: batches {ORT_BATCHES}, intra-op threads {settings.ort_intra_op_threads}",
@@ -94,8 +95,8 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
     body = predict_body(digits[:1], args.payload)
     file = body_file(body, work_dir, "one")
     queue = {} if args.overload_queue is None else {"max_queue_images": args.overload_queue}
-    spec = servers.service("overload", **queue)
-    with servers.running(spec, work_dir / "logs") as url:
+    spec = launch.service("overload", **queue)
+    with launch.running(spec, work_dir / "logs") as url:
         saturation = run_wrk(
             f"{url}/predict", file, body.content_type, 64, max(2.0, args.duration / 3), args.pin_client
         ).rps
@@ -111,8 +112,8 @@ def overload_part(args: argparse.Namespace, digits: list[Digit], work_dir: Path)
             url, body, file, target, args.overload_duration, work_dir, args.pin_client
         )
     # The same load against a server that refuses everything at once: the generator's own latency floor.
-    with servers.running(servers.floor(), work_dir / "logs") as url:
-        print("Overload: the same load against bench.floor_server (the generator's floor)", flush=True)
+    with launch.running(launch.floor(), work_dir / "logs") as url:
+        print("Overload: the same load against bench.servers.floor (the generator's floor)", flush=True)
         floor = overload.run_floor(
             f"{url}/predict", file, body.content_type, target, args.overload_duration, work_dir / "floor"
         )
@@ -136,7 +137,7 @@ def overload_via_nginx(
     if binary is None:
         print("Overload: nginx is not installed; the run through deploy/nginx.conf is left out", flush=True)
         return None
-    port = servers.free_port()
+    port = launch.free_port()
     backend = url.removeprefix("http://")
     conf = nginx.write_config(work_dir / "nginx", [backend], port, max_inflight=max_inflight)
     with nginx.running_nginx(binary, conf, port) as proxy:
@@ -155,7 +156,7 @@ def floor_while_busy(
     if binary is None:
         print("Overload: nginx is not installed; the floor while busy is left out", flush=True)
         return None
-    port = servers.free_port()
+    port = launch.free_port()
     conf = nginx.write_floor_config(work_dir / "nginx-floor", port)
     with nginx.running_nginx(binary, conf, port) as refuser, ThreadPoolExecutor(1) as pool:
         print("Overload: the same load against nginx's own 503, the service kept busy by wrk", flush=True)

@@ -105,7 +105,7 @@ def _nginx_lines(via: dict[str, Any] | None) -> list[str]:
     ]
 
 
-GENERATOR_FLOOR = "generator floor (the same load against bench.floor_server, which refuses at once)"
+GENERATOR_FLOOR = "generator floor (the same load against bench.servers.floor, which refuses at once)"
 BUSY_FLOOR = (
     "floor while the service is busy (the same load against nginx's own 503, the service kept at "
     "{service_rps:.0f} req/s by wrk)"

@@ -1,7 +1,7 @@
 """The one-command benchmark: ``python -m bench.run`` (``make bench``).
 
 Parts (``--only`` picks some): ``service`` (as configured), ``nobatch`` (the same with batching off)
-and ``naive`` (bench/naive_server.py) are swept with wrk over ``--concurrency``, one image per request;
+and ``naive`` (bench/servers/naive.py) are swept with wrk over ``--concurrency``, one image per request;
 ``batch64`` sends 64-image requests; ``ort`` times onnxruntime in process (the ceiling); ``overload``
 drives a small-queue service at ~4x its saturation. Servers run on 127.0.0.1 on free ports and are
 stopped by PID, also on Ctrl-C. Prints tables, writes ``bench/results/<timestamp>.json``, ``latest.json``
@@ -21,27 +21,28 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench import machine, servers
+from bench import machine
 from bench.digits import load_digits
-from bench.h2load import h2load_path
-from bench.naive_server import latest_model
+from bench.load.h2load import h2load_path
+from bench.load.wrk import wrk_path
 from bench.parts import SPECS, SWEPT, ort_part, overload_part, run_sweeps
 from bench.plot import plot_sweep
 from bench.report import render, save
+from bench.servers import launch
+from bench.servers.naive import latest_model
 from bench.targets import evaluate
-from bench.wrk import wrk_path
 
 PARTS = ("service", "nobatch", "naive", "batch64", "ort", "overload")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-def variant(text: str) -> servers.ServerSpec:
+def variant(text: str) -> launch.ServerSpec:
     """``NAME:SETTING=VALUE[,SETTING=VALUE...]`` -> the service with those ``DIGITS_*`` settings."""
     name, _, assignments = text.partition(":")
     pairs = [item.split("=", 1) for item in assignments.split(",") if item]
     if not name or name in SPECS or any(len(pair) != 2 for pair in pairs):
         raise argparse.ArgumentTypeError(f"expected NAME:SETTING=VALUE,... with a new NAME, got {text!r}")
-    return servers.service(name, **{key.lower(): value for key, value in pairs})
+    return launch.service(name, **{key.lower(): value for key, value in pairs})
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -82,7 +83,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
-    if isinstance(value, list) and value and isinstance(value[0], servers.ServerSpec):
+    if isinstance(value, list) and value and isinstance(value[0], launch.ServerSpec):
         return [{"name": v.name, "env": dict(v.env)} for v in value]
     return value
 
@@ -106,7 +107,7 @@ def header(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": " ".join(["python -m bench.run", *argv]),
         "machine": machine.describe(),
-        "model": str(latest_model().relative_to(servers.ROOT)),
+        "model": str(latest_model().relative_to(launch.ROOT)),
         "service_env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("DIGITS_")},
         "config": {k: _jsonable(v) for k, v in vars(args).items()},
         "notes": [

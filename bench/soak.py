@@ -24,12 +24,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bench import hey, servers
-from bench.bodies import predict_body
 from bench.digits import load_digits
-from bench.load import Tally
+from bench.load import hey
+from bench.load.bodies import predict_body
+from bench.load.plan import Tally
 from bench.overload import percentile_ms
 from bench.rss import server_pid, tree_rss_bytes
+from bench.servers import launch
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MAX_RSS_GROWTH_PCT = 10.0
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> SoakResult:
         sys.exit("the soak needs hey: apt-get install -y hey")
     out = args.out or RESULTS / f"soak-{time.strftime('%Y%m%d-%H%M%S')}.json"
     # Slow collections logged, so a burst of 503s in the soak can be checked against them.
-    with servers.running(servers.service("soak", slow_gc_ms=20), RESULTS / "tmp") as url:
+    with launch.running(launch.service("soak", slow_gc_ms=20), RESULTS / "tmp") as url:
         port = urlsplit(url).port
         assert port is not None
         result = soak(url, server_pid(port), args)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bench.wrk import Point, run_wrk
+from bench.load.wrk import Point, run_wrk
 
 Progress = Callable[[str], None]
 

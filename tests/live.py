@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.servers import free_port, wait_ready
+from bench.servers.launch import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "models"

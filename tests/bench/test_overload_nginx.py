@@ -9,11 +9,11 @@ import pytest
 
 pytest.importorskip("aiohttp", reason="bench.overload's recovery probe needs aiohttp (pip install aiohttp)")
 
-from bench import nginx
-from bench.bodies import predict_body
 from bench.digits import load_digits
-from bench.h2load import h2load_path
+from bench.load.bodies import predict_body
+from bench.load.h2load import h2load_path
 from bench.parts import body_file, floor_while_busy, overload_via_nginx
+from bench.servers import nginx
 from tests.live import live_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("aiohttp", reason="bench.overload's recovery probe needs aiohttp (pip install aiohttp)")
 
-from bench.load import FAILED, Load, Run, Tally
+from bench.load.plan import FAILED, Load, Run, Tally
 from bench.overload import LoggedRefusals, logged_refusals, recovery_time, summarize
 
 THRESHOLD_S = 0.010

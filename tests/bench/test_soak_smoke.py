@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import FAILED, Tally
+from bench.load.plan import FAILED, Tally
 from bench.rss import tree_rss_bytes
 from bench.soak import main, summarize
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.nginx import NGINX_CONF, check_config, nginx_binary, render_site, write_config
+from bench.servers.nginx import NGINX_CONF, check_config, nginx_binary, render_site, write_config
 from tests.live import free_port
 
 

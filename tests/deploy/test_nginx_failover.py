@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.nginx import nginx_binary, running_nginx, write_config
+from bench.servers.nginx import nginx_binary, running_nginx, write_config
 from tests.deploy.backends import Backend
 from tests.live import ROOT, free_port
 

@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
-from bench.nginx import nginx_binary, running_nginx, write_config
+from bench.servers.nginx import nginx_binary, running_nginx, write_config
 from tests.live import free_port, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]

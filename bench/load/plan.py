@@ -1,5 +1,6 @@
 """What the load generators share: the plan of a rate-limited load, the tally of its answers by status,
-and stopping a generator at its deadline. ``bench.hey`` drives the soak, ``bench.h2load`` the overload.
+and stopping a generator at its deadline. ``bench.load.hey`` drives the soak, ``bench.load.h2load``
+the overload.
 
 Neither generator lists a request that got no answer, and both exit 0 regardless, so a load is an
 exact number of requests and every planned request without an answer counts as ``FAILED``, or

@@ -1,4 +1,5 @@
-"""bench.h2load: reading its log, the commands it builds, and that no failed request passes for a success."""
+"""bench.load.h2load: reading its log, the commands it builds, and that no failed request passes for a
+success."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import h2load, servers
-from bench.load import CUT_OFF, FAILED, MAX_WORKERS, WORKER_QPS, Load, Tally
+from bench.load import h2load
+from bench.load.plan import CUT_OFF, FAILED, MAX_WORKERS, WORKER_QPS, Load, Tally
+from bench.servers import launch
 
 # Captured from h2load 1.52.0 (`--h1 -c 4 -n 20 --rps 10.5 --log-file`) against the service.
 SAMPLE = ["1795973117095620\t200\t2636", "1795973117095577\t503\t5260", "1795973117195611\t200\t5272"]
@@ -56,7 +58,7 @@ def _load(port: int, requests: int = 2, timeout_s: int = 10) -> Load:
 
 @needs_h2load
 def test_every_answer_is_tallied_with_its_status(tmp_path: Path) -> None:
-    with servers.running(servers.floor(), tmp_path) as url:
+    with launch.running(launch.floor(), tmp_path) as url:
         load = Load(f"{url}/predict", Path(__file__), "text/plain", 3, 20.0, 4)
         done = h2load.run(load, tmp_path)
     assert done.tally.statuses == {"503": 12} and not done.cut_off
@@ -66,7 +68,7 @@ def test_every_answer_is_tallied_with_its_status(tmp_path: Path) -> None:
 
 @needs_h2load
 def test_refused_connections_count_as_failed(tmp_path: Path) -> None:
-    done = h2load.run(_load(servers.free_port()), tmp_path)
+    done = h2load.run(_load(launch.free_port()), tmp_path)
     assert done.tally.statuses == {FAILED: 4}, "h2load's log had no line for them; all 4 failed"
     assert not done.cut_off
 

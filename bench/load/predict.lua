@@ -1,5 +1,5 @@
 -- wrk script: POST one fixed body to /predict, count responses by status, print a JSON summary.
--- Usage: wrk -t1 -c64 -d10s -s bench/predict.lua http://127.0.0.1:8000/predict -- BODY_FILE CONTENT_TYPE
+-- Usage: wrk -t1 -c64 -d10s -s bench/load/predict.lua http://127.0.0.1:8000/predict -- BODY_FILE CONTENT_TYPE
 -- done() prints one line "BENCH_JSON {...}": requests, duration, socket errors, latency (microseconds)
 -- and a count per HTTP status, so 503s and other non-2xx answers are told apart.
 

@@ -3,7 +3,7 @@
 hey's ``-o csv`` lists only requests that got an HTTP answer: one that failed (connection refused or
 reset, ``-t`` timeout) leaves no line, and hey still exits 0. So we use ``-n``, never ``-z``: each
 worker sends exactly ``n / c`` requests, and every planned request without a line counts as
-``FAILED`` (or ``CUT_OFF`` if hey had to be stopped at the deadline; see ``bench.load``).
+``FAILED`` (or ``CUT_OFF`` if hey had to be stopped at the deadline; see ``bench.load.plan``).
 hey's workers tick in step, so one process sends all its workers' requests in one burst: a load is
 split over several processes started a fraction of the tick period apart.
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.load import Load, Run, Tally, wait_or_stop, workers_for
+from bench.load.plan import Load, Run, Tally, wait_or_stop, workers_for
 
 HEADER = ["response-time", "DNS+dialup", "DNS", "Request-write", "Response-delay", "Response-read",
           "status-code", "offset"]  # fmt: skip
@@ -37,7 +37,7 @@ separated: the first niced soak still drew bursts, from its back-to-back hey run
 
 
 def plan(url: str, body_file: Path, content_type: str, rate: float, duration_s: float) -> Load:
-    """About ``rate`` req/s for ``duration_s`` (``bench.load.workers_for``); a hey worker skips the ticks
+    """About ``rate`` req/s for ``duration_s`` (``bench.load.plan.workers_for``); a hey worker skips the ticks
     it misses while it waits. Processes of at most ``WORKERS_PER_PROCESS`` keep the bursts small and
     stay below hey's 500 pooled connections per process (more would re-dial on every request).
     """

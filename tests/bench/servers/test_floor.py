@@ -1,4 +1,4 @@
-"""bench.floor_server and the overload part's floor run: a real uvicorn that refuses everything at once."""
+"""bench.servers.floor and the overload part's floor run: a real uvicorn that refuses everything at once."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import h2load, servers
+from bench.load import h2load
+from bench.servers import launch
 
 
 def test_floor_server_is_ready_and_refuses_every_other_request(tmp_path: Path) -> None:
-    with servers.running(servers.floor(), tmp_path) as url:
+    with launch.running(launch.floor(), tmp_path) as url:
         ready = httpx.get(f"{url}/readyz", timeout=5)
         assert ready.status_code == 200 and ready.json() == {"status": "ready"}
         for method, path in [("POST", "/predict"), ("GET", "/"), ("POST", "/v2/models/x/infer")]:
@@ -32,7 +33,7 @@ def test_the_floor_run_counts_every_planned_request_and_times_the_503s(tmp_path:
 
     body = tmp_path / "one.body"
     body.write_bytes(b"x" * 300)
-    with servers.running(servers.floor(), tmp_path) as url:
+    with launch.running(launch.floor(), tmp_path) as url:
         floor = run_floor(f"{url}/predict", body, "application/octet-stream", 40.0, 1.0, tmp_path)
     planned = h2load.plan(f"{url}/predict", body, "application/octet-stream", 40.0, 1.0).planned
     assert floor.sent == planned and floor.statuses == {"503": planned}, floor.statuses

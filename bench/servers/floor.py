@@ -7,9 +7,9 @@ uvicorn's HTTP handling and nothing else (no body read, no middleware, no metric
 their latency is the lowest any Python service on uvicorn could show on this machine under that load.
 
 Same stack as the service: uvicorn with uvloop and httptools, one worker per core by default.
-``GET /readyz`` answers 200 (so :func:`bench.servers.running` can wait for it); everything else 503.
+``GET /readyz`` answers 200 (so :func:`bench.servers.launch.running` can wait for it); everything else 503.
 
-Run: ``python -m bench.floor_server --port 8002 [--workers N]``.
+Run: ``python -m bench.servers.floor --port 8002 [--workers N]``.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="default: one per core")
     args = parser.parse_args(argv)
     uvicorn.run(
-        "bench.floor_server:app",
+        "bench.servers.floor:app",
         host=args.host,
         port=args.port,
         workers=args.workers,

@@ -2,9 +2,9 @@
 
 The overload part's generator. h2load runs many HTTP/1.1 clients, each at a fixed request rate
 (``--rps``), on one event loop in C++, and ``--log-file`` writes one line per answered request: when it
-was sent, its status and its latency. hey (Go, see ``bench.hey``) gave the same figures per request
+was sent, its status and its latency. hey (Go, see ``bench.load.hey``) gave the same figures per request
 but cost far more of the cores it shares with the server under test: against a server that only
-refuses (``bench.floor_server``), hey's 1,024 workers saw the 503s at p99 324-892 ms in the overload
+refuses (``bench.servers.floor``), hey's 1,024 workers saw the 503s at p99 324-892 ms in the overload
 runs before the switch, h2load's clients at 114-159 ms in the runs since (README, Overload). An
 overload benchmark whose generator is slower than the target it judges cannot judge it.
 
@@ -22,11 +22,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.load import Load, Run, Tally, wait_or_stop, workers_for
+from bench.load.plan import Load, Run, Tally, wait_or_stop, workers_for
 
 
 def plan(url: str, body_file: Path, content_type: str, rate: float, duration_s: float) -> Load:
-    """About ``rate`` req/s for ``duration_s`` from one h2load process (``bench.load.workers_for``)."""
+    """About ``rate`` req/s for ``duration_s`` from one h2load process (``bench.load.plan.workers_for``)."""
     workers, qps = workers_for(rate)
     return Load(url, body_file, content_type, workers, qps, max(1, round(qps * duration_s)))
 

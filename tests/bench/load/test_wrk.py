@@ -1,11 +1,11 @@
-"""Reading wrk's summary line (bench/predict.lua's done()): what counts as throughput and as errors."""
+"""Reading wrk's summary line (bench/load/predict.lua's done()): what counts as throughput and as errors."""
 
 from __future__ import annotations
 
 import pytest
 
+from bench.load.wrk import parse_summary
 from bench.sweep import median_point
-from bench.wrk import parse_summary
 
 LINE = (
     'BENCH_JSON {"requests": 1000, "duration_us": 2000000, "bytes": 1, '

@@ -7,7 +7,7 @@ FastAPI's default JSON encoder; one uvicorn worker. Same routes and request form
 (multipart parts named ``file``, or JSON ``{"images": [<base64 file> | <28x28 array of 0-255>]}``),
 so the same load scripts hit both.
 
-Run: ``python -m bench.naive_server --port 8001 [--model models/mnist-lstm/<version>/model.onnx]``.
+Run: ``python -m bench.servers.naive --port 8001 [--model models/mnist-lstm/<version>/model.onnx]``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from fastapi import FastAPI, HTTPException, Request
 from PIL import Image
 from starlette.datastructures import UploadFile
 
-MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "mnist-lstm"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "mnist-lstm"
 
 
 def latest_model(model_dir: Path = MODEL_DIR) -> Path:

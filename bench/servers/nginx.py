@@ -17,9 +17,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.servers import stop, wait_ready
+from bench.servers.launch import stop, wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 # Host:port, then the peer parameters (max_fails=..., fail_timeout=...) that every backend keeps.
 _SERVER = re.compile(r"^([ \t]*)server[ \t]+replica:8000([ \t][^;]*)?;", re.MULTILINE)

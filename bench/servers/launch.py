@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
 
 
@@ -37,12 +37,12 @@ def service(name: str, **settings: object) -> ServerSpec:
 
 
 def naive() -> ServerSpec:
-    return ServerSpec("naive", "bench.naive_server")
+    return ServerSpec("naive", "bench.servers.naive")
 
 
 def floor() -> ServerSpec:
-    """:mod:`bench.floor_server`: refuses everything at once; what the load generator alone costs."""
-    return ServerSpec("floor", "bench.floor_server")
+    """:mod:`bench.servers.floor`: refuses everything at once; what the load generator alone costs."""
+    return ServerSpec("floor", "bench.servers.floor")
 
 
 def free_port() -> int:

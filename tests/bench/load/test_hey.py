@@ -1,4 +1,5 @@
-"""bench.hey: reading hey's CSV, the commands it builds, and that no failed request passes for a success."""
+"""bench.load.hey: reading hey's CSV, the commands it builds, and that no failed request passes for a
+success."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bench import hey
-from bench.load import CUT_OFF, FAILED, MAX_WORKERS, WORKER_QPS, Load, Tally
-from bench.servers import free_port
+from bench.load import hey
+from bench.load.plan import CUT_OFF, FAILED, MAX_WORKERS, WORKER_QPS, Load, Tally
+from bench.servers.launch import free_port
 
 # Captured from hey 0.1.4 (`hey -z 1s -c 2 -q 5 -o csv`) from a server answering 503 to every 3rd request.
 SAMPLE = """\

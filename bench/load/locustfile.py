@@ -1,8 +1,8 @@
 """Locust users for ``POST /predict``: multipart PNG uploads (weight 3) and JSON pixel arrays (weight 1).
 
-Works headless against any deployment of the service (or bench/naive_server.py), e.g.::
+Works headless against any deployment of the service (or bench/servers/naive.py), e.g.::
 
-    locust -f bench/locustfile.py --headless -u 64 -r 64 -t 30s --host http://127.0.0.1:8000 --csv out
+    locust -f bench/load/locustfile.py --headless -u 64 -r 64 -t 30s --host http://127.0.0.1:8000 --csv out
 
 Each request carries real MNIST test digits from ``bench/data/`` (``BENCH_IMAGES`` per request,
 default 1), chosen at random; an answer counts as a success only if it is a 200 with one prediction
@@ -17,8 +17,8 @@ from functools import cache
 
 from locust import FastHttpUser, constant, task
 
-from bench.bodies import Body, Payload, predict_body
 from bench.digits import load_digits
+from bench.load.bodies import Body, Payload, predict_body
 
 VARIANTS = 16  # distinct bodies per payload kind
 

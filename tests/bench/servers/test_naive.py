@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from bench.bodies import predict_body
 from bench.digits import Digit, load_digits
-from bench.naive_server import create_app, latest_model
+from bench.load.bodies import predict_body
+from bench.servers.naive import create_app, latest_model
 
 
 @pytest.fixture(scope="module")
