@@ -63,16 +63,18 @@ def score(samples: Sequence[Sample], predictions: np.ndarray) -> Scores:
     )
 
 
-def table(scores: dict[str, Scores], by: str) -> str:
+def table(scores: dict[str, Scores], by: str, title: str | None = None) -> str:
     """A plain-text table with one column per pipeline and one row per family (``by="family"``)
-    or digit (``by="digit"``), then the overall row."""
+    or digit (``by="digit"``), then the overall row. ``title`` heads the first column (default ``by``:
+    a real set's families are its styles)."""
     first = next(iter(scores.values()))
     keys = list(first.per_family) if by == "family" else [str(d) for d in first.per_digit]
-    head = f"{by:<10}{'images':>8}" + "".join(f"{name:>10}" for name in scores)
+    width = max(10, *(len(k) + 2 for k in keys))
+    head = f"{title or by:<{width}}{'images':>8}" + "".join(f"{name:>10}" for name in scores)
     lines = [head, "-" * len(head)]
     for key in [*keys, "overall"]:
         cells = [_group(s, by, key) for s in scores.values()]
-        lines.append(f"{key:<10}{cells[0].total:>8}" + "".join(f"{100 * c.rate:>9.1f}%" for c in cells))
+        lines.append(f"{key:<{width}}{cells[0].total:>8}" + "".join(f"{100 * c.rate:>9.1f}%" for c in cells))
     return "\n".join(lines)
 
 

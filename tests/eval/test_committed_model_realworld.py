@@ -11,23 +11,17 @@ from pathlib import Path
 from eval import realworld
 from eval.baseline import naive_preprocess
 from eval.labels import read_labels
+from eval.pipeline import latest_model, onnx_predictor
 from service.images.preprocess import preprocess_image
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "data" / "realworld"
 
 
-def latest_model() -> Path:
-    versions = sorted(
-        (ROOT / "models" / "mnist-lstm").glob("[0-9]*/model.onnx"), key=lambda p: int(p.parent.name)
-    )
-    return versions[-1]
-
-
 def test_service_preprocessing_reaches_95_percent_where_a_naive_resize_fails() -> None:
     samples = read_labels(SAMPLE)
     blobs = [(SAMPLE / s.file).read_bytes() for s in samples]
-    predict = realworld.onnx_predictor(latest_model(), threads=1)
+    predict = onnx_predictor(latest_model(ROOT), threads=1)
     service = realworld.run_pipeline(samples, blobs, preprocess_image, predict, 25_000_000).scores
     naive = realworld.run_pipeline(samples, blobs, naive_preprocess, predict, 25_000_000).scores
     assert service.refused == 0
