@@ -7,6 +7,17 @@ from pathlib import Path
 from typing import Any
 
 
+def _measured_on(metrics: dict[str, Any]) -> str:
+    """Where the figures were measured: another CPU may classify a few borderline images differently."""
+    where = metrics.get("measured_on")
+    if not where:
+        return ""
+    return (
+        f" on {where['cpu']} with onnxruntime {where['onnxruntime']} (a CPU with other instruction sets "
+        "may differ by a few images, the int8 model most)"
+    )
+
+
 def render_card(fp32: dict[str, Any], int8: dict[str, Any], image_prefix: str = "") -> str:
     """Markdown describing a trained version: accuracy, provenance, curves and confusion matrix."""
     m, t = fp32["metrics"], fp32["training"]
@@ -24,8 +35,8 @@ linear layer on the last step) that classifies 28x28 digits, exported to ONNX (o
 {int8["size_bytes"] // 1024} KiB | dynamic int8; agrees with fp32 on \
 {100 * int8["metrics"]["agreement_with_fp32"]:.2f}% of the test set |
 
-Accuracy is on the 10,000 MNIST test images, computed with onnxruntime at export. The kept epoch was
-chosen on a validation split held out of the training set (validation accuracy
+Accuracy is on the 10,000 MNIST test images, computed with onnxruntime at export{_measured_on(m)}. The
+kept epoch was chosen on a validation split held out of the training set (validation accuracy
 {100 * m["val_accuracy"]:.2f}%); the test set was used only for this report.
 
 Per-class test accuracy (%):

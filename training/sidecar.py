@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from training.machine import measured_on
 from training.model import INPUT_CONTRACT
 from training.onnx_io import INPUT_NAME, OPSET, OUTPUT_NAME
 
@@ -47,7 +48,12 @@ def build_sidecar(
     training: dict[str, Any],
     quantization: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Describe an exported model: I/O, contract, metrics, provenance and checksum."""
+    """Describe an exported model: I/O, contract, metrics, provenance and checksum.
+
+    ``metrics.measured_on`` names the CPU (model and the ISA flags that pick onnxruntime's kernels)
+    and the onnxruntime version the metrics were measured with: another CPU can flip a few
+    borderline predictions, above all of an int8 model.
+    """
     return {
         "schema_version": SCHEMA_VERSION,
         "name": name,
@@ -63,7 +69,7 @@ def build_sidecar(
         "output_kind": "logits",
         "labels": LABELS,
         "preprocessing": INPUT_CONTRACT,
-        "metrics": metrics,
+        "metrics": metrics | {"measured_on": measured_on()},
         "quantization": quantization,
         "training": training,
     }

@@ -2,6 +2,9 @@
 
 python training/train.py            # the default model, written as a new version
 python training/train.py --dry-run  # a few batches on a subset, for CI
+
+A run is repeatable on one machine (same CPU features, torch and onnxruntime), not across machines:
+kernels differ by instruction set, so one seed is one draw from the recipe (see training/sweep.py).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from tqdm import tqdm
 from training.augment import AugmentConfig, augment
 from training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from training.data import Split, load_mnist, resolve_data_dir
+from training.machine import cpu_description
 from training.model import ModelConfig, RowLSTM
 
 
@@ -74,7 +78,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--seed",
         type=int,
         default=1,
-        help="random seed for init, shuffling and augmentation (default: %(default)s)",
+        help="random seed for init, shuffling and augmentation; it fixes the weights only on the same CPU "
+        "and libraries, so judge a recipe with training/sweep.py (default: %(default)s)",
     )
     a(
         "--threads",
@@ -166,6 +171,8 @@ def _record_full_history(best_path: Path, state: Checkpoint) -> None:
 def main(argv: list[str] | None = None) -> Checkpoint:
     args = parse_args(argv)
     args.command = shlex.join(["python", "training/train.py", *(sys.argv[1:] if argv is None else argv)])
+    # The same seed trains different weights on another CPU or library version: say where this ran.
+    args.trained_on = cpu_description() | {"torch": str(torch.__version__)}
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)

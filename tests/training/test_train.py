@@ -1,4 +1,9 @@
-"""train.py --dry-run end to end: checkpoint, ONNX, sidecar, parity, versions, resume, determinism."""
+"""train.py --dry-run end to end: checkpoint, ONNX, sidecar, parity, versions, resume, determinism.
+
+Determinism here means the same machine: the two runs compared train in one process, on one CPU with
+one set of libraries. Another CPU (other ISA flags, so other kernels) or another torch may train
+other weights from the same seed; tests/training/test_committed_model.py holds for any CPU.
+"""
 
 from __future__ import annotations
 
@@ -61,6 +66,11 @@ def test_dry_run_writes_checkpoint_onnx_and_sidecar(exported: Path) -> None:
         assert sidecar["preprocessing"]["value_range"] == [0.0, 1.0]
         assert len(sidecar["metrics"]["test_per_class_accuracy"]) == 10
         assert sidecar["training"]["args"]["dry_run"] is True
+        assert sidecar["training"]["args"]["seed"] == 1
+        assert set(sidecar["training"]["trained_on"]) >= {"cpu", "isa_flags", "torch"}
+        assert "trained_on" not in sidecar["training"]["args"]
+        measured = sidecar["metrics"]["measured_on"]
+        assert {"cpu", "isa_flags", "arch", "onnxruntime"} <= set(measured), "where the figures hold"
         assert "--dry-run" in sidecar["training"]["command"]
         onnx.checker.check_model(onnx.load(str(version_dir / "model.onnx")))
     assert (exported / "mnist-lstm" / "1" / "curves.png").stat().st_size > 1000
@@ -97,7 +107,8 @@ def test_new_export_gets_the_next_version_and_never_overwrites(exported: Path, m
     assert not list(exported.glob(".export-*")), "staging directories must be cleaned up"
 
 
-def test_same_seed_gives_identical_weights(tmp_path: Path, mnist_dir: Path) -> None:
+def test_same_seed_gives_identical_weights_on_the_same_machine(tmp_path: Path, mnist_dir: Path) -> None:
+    """Same seed, same process, same CPU and libraries: bit-identical weights (not across machines)."""
     runs = []
     for run in ("a", "b"):
         dry_run(tmp_path / run, mnist_dir, "--no-export")
@@ -108,6 +119,7 @@ def test_same_seed_gives_identical_weights(tmp_path: Path, mnist_dir: Path) -> N
 def test_resume_after_a_crash_matches_an_uninterrupted_run(
     tmp_path: Path, mnist_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Both runs on this machine, so the resumed weights must equal the uninterrupted ones exactly."""
     dry_run(tmp_path / "straight", mnist_dir, "--no-export", "--epochs", "2")
     straight = load_checkpoint(tmp_path / "straight" / "runs" / "mnist-lstm" / "last.pt")
 
