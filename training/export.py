@@ -39,7 +39,8 @@ def next_version(model_dir: Path) -> int:
 def training_record(ckpt: Checkpoint) -> dict[str, object]:
     return {
         "command": ckpt.args.get("command", ""),
-        "args": {k: v for k, v in ckpt.args.items() if k not in ("command", "trained_on")},
+        "args": {k: v for k, v in ckpt.args.items() if k not in ("command", "trained_on", "augmentation")},
+        "augmentation": ckpt.args.get("augmentation"),
         "trained_on": ckpt.args.get("trained_on"),
         "git_commit": git_commit(),
         "dataset_sha256": ckpt.dataset_checksums,

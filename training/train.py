@@ -18,6 +18,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make `training` importable
@@ -72,7 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--augment",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="random affine + stroke-width augmentation (default: on)",
+        help="augment like real uploads: shape, placement, pen width, faint ink, blur (default: on)",
     )
     a(
         "--seed",
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> Checkpoint:
     args.command = shlex.join(["python", "training/train.py", *(sys.argv[1:] if argv is None else argv)])
     # The same seed trains different weights on another CPU or library version: say where this ran.
     args.trained_on = cpu_description() | {"torch": str(torch.__version__)}
+    args.augmentation = asdict(AugmentConfig().scaled(args.augment_strength)) if args.augment else None
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     torch.use_deterministic_algorithms(True)

@@ -69,6 +69,7 @@ def test_dry_run_writes_checkpoint_onnx_and_sidecar(exported: Path) -> None:
         assert sidecar["training"]["args"]["seed"] == 1
         assert set(sidecar["training"]["trained_on"]) >= {"cpu", "isa_flags", "torch"}
         assert "trained_on" not in sidecar["training"]["args"]
+        assert sidecar["training"]["augmentation"]["p_elastic"] > 0, "the augmentation it was trained with"
         measured = sidecar["metrics"]["measured_on"]
         assert {"cpu", "isa_flags", "arch", "onnxruntime"} <= set(measured), "where the figures hold"
         assert "--dry-run" in sidecar["training"]["command"]
