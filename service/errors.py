@@ -47,6 +47,12 @@ class CorruptImage(InvalidInput):
     code = "corrupt_image"
 
 
+class NoDigit(InvalidInput):
+    """An uploaded image has nothing to read: it is blank, uniform, or only noise."""
+
+    code = "no_digit"
+
+
 class TooLarge(ServiceError):
     """Something exceeds a configured limit."""
 

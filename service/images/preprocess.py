@@ -4,13 +4,14 @@ The contract (also in each model's sidecar): float32 ``[28, 28]`` in [0, 1], a
 light digit on a dark (0) background, the digit's longer side 20 px, centred
 by centre of mass, the strongest ink at 1.0: the classic MNIST recipe.
 
-:func:`normalize_digit` makes a real picture look like that: it finds which way
-round the ink is from the border, subtracts a smooth estimate of the
-background (paper texture, uneven light, shadows), keeps only ink clearly
-above the noise (with its grey levels), drops specks, crops, scales and
-centres. Pictures that already are MNIST-like pass through unchanged.
-Decoding bytes and checking client-sent arrays live in :mod:`service.images.decode`;
-both are re-exported here so callers need one import.
+:func:`normalize_digit` makes a real picture look like that. :func:`~service.images.ink.find_ink`
+finds the strokes (polarity, background, hysteresis; ``NoDigit`` when there are none); specks away
+from the digit are dropped; the digit is cropped, small crops are enlarged so their edges stay
+smooth, strokes are brought near MNIST's width (:mod:`service.images.strokes`), and the digit is
+scaled to 20 px by area averaging (which gives MNIST's anti-aliased edges) and centred by its centre
+of mass. Pictures that already are MNIST-like pass through unchanged. Decoding bytes and checking
+client-sent arrays live in :mod:`service.images.decode`; both are re-exported here so callers need
+one import.
 """
 
 from __future__ import annotations
@@ -19,23 +20,19 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from service.errors import NoDigit
 from service.images.decode import array_to_input, decode_image
+from service.images.ink import WORK_SIDE, Ink, find_ink
+from service.images.strokes import normalise_width
 
-__all__ = ["array_to_input", "decode_image", "normalize_digit", "preprocess_image"]
+__all__ = ["array_to_input", "decode_image", "digit_input", "normalize_digit", "preprocess_image"]
 
 FRAME = 28  # output side
 BOX = 20  # the digit's longer side in the frame
 CENTRE = 14.0  # MNIST puts the centre of mass at pixel index 14 (rounded), rows and columns
-WORK_SIDE = 192  # larger pictures are area-averaged down to this before any analysis
-MIN_CONTRAST = 0.15  # the strongest ink must stand this far above the background...
-BLANK_SIGMAS = 5.0  # ...and this many noise deviations, else the picture is blank
-NOISE_SIGMAS = 4.0  # a pixel is ink when it stands this many noise deviations above the background...
-RELATIVE_THRESHOLD = 0.4  # ...and this fraction of the strongest ink above it (drops faint lines, shadows)
-MIN_HEADROOM = 0.2  # ink is measured against the room above the background, amplified at most 5x
-BACKGROUND_SIDE = 48  # the background is estimated at about this resolution (shorter side)
+MIN_CROP = 96  # px: a smaller crop is enlarged (bilinear) before its strokes are measured
 SPECK_FRACTION = 0.05  # a blob with less ink than this fraction of the biggest is a speck...
 NEAR_FRACTION = 0.25  # ...and so is one farther from the biggest than this fraction of its size
-INK_SATURATION = 90.0  # percentile of ink grey levels that maps to full strength
 
 
 def preprocess_image(data: bytes, max_pixels: int) -> np.ndarray:
@@ -47,21 +44,34 @@ def preprocess_image(data: bytes, max_pixels: int) -> np.ndarray:
 def normalize_digit(gray: np.ndarray) -> np.ndarray:
     """float32 ``HxW`` grayscale in [0, 1], either polarity -> float32 ``[28, 28]`` per the contract.
 
-    A blank or uniform picture gives all zeros.
+    Raises :class:`~service.errors.NoDigit` for a picture without ink (blank, uniform, noise).
     """
     return _normalize(_sanitise(gray))
+
+
+def digit_input(ink: Ink, mask: np.ndarray) -> np.ndarray:
+    """The model input for the ink under ``mask`` (one digit of ``ink``): crop, stroke width, frame."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    strokes = mask[box]
+    strength = ink.strength[box]
+    # Solid strokes like MNIST's: half the ink reaches full strength, the rest keeps its grey level.
+    level = float(np.median(strength[strokes]))
+    patch = np.where(strokes, np.minimum(strength / level, 1.0), 0.0).astype(np.float32)
+    patch = _enlarge(patch, MIN_CROP)
+    patch = normalise_width(patch, BOX)
+    return _place_by_mass(_fit(patch, BOX))
 
 
 def _normalize(image: np.ndarray) -> np.ndarray:
     """:func:`normalize_digit` for a finite float32 picture already in [0, 1]."""
     if image.size == 0:
-        return np.zeros((FRAME, FRAME), dtype=np.float32)
+        raise NoDigit("the image is empty")
     if _is_mnist_like(image):
         return image
-    ink = _drop_specks(_extract_ink(_light_on_dark(_shrink(image, WORK_SIDE))))
-    if not ink.any():
-        return np.zeros((FRAME, FRAME), dtype=np.float32)
-    return _place_by_mass(_fit(_saturate(_crop(ink)), BOX))
+    ink = find_ink(image)
+    return digit_input(ink, _drop_specks(ink))
 
 
 def _sanitise(gray: np.ndarray) -> np.ndarray:
@@ -87,107 +97,39 @@ _RING_PIXELS = FRAME * FRAME - (FRAME - 4) ** 2  # the 2-pixel border
 
 
 def _is_mnist_like(image: np.ndarray) -> bool:
-    """28x28 with a dark border and the centre of mass at the centre: already model input.
+    """28x28 with some ink, a dark border and the centre of mass at the centre: already model input.
 
     This is the hot path for MNIST-style uploads, so it costs one small matrix product.
     """
     if image.shape != (FRAME, FRAME):
         return False
     total, inside, row_moment, col_moment = (image.reshape(-1) @ _MOMENT_WEIGHTS).tolist()
-    if (total - inside) / _RING_PIXELS > 0.1:
+    if total == 0.0 or (total - inside) / _RING_PIXELS > 0.1:
         return False
-    if total == 0.0:
-        return True
     return abs(row_moment / total - CENTRE) <= 1.0 and abs(col_moment / total - CENTRE) <= 1.0
 
 
-def _shrink(image: np.ndarray, max_side: int) -> np.ndarray:
-    """Area-average down so the longer side is at most ``max_side``."""
-    height, width = image.shape
-    if max(height, width) <= max_side:
-        return image
-    scale = max_side / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX), dtype=np.float32)
+def _drop_specks(ink: Ink) -> np.ndarray:
+    """Keep the biggest 8-connected blob and the others that are near it and not tiny.
 
-
-def _border(image: np.ndarray) -> np.ndarray:
-    """The pixels of a ring about 3% of the shorter side wide (at least 1 px)."""
-    width = max(1, min(image.shape) // 32)
-    inner = np.ones(image.shape, dtype=bool)
-    inner[width:-width, width:-width] = False
-    return image[inner]
-
-
-def _sample(image: np.ndarray) -> np.ndarray:
-    """Every other pixel of large pictures: enough for robust statistics, at a quarter of the cost."""
-    return image[::2, ::2] if image.size > 4096 else image
-
-
-def _light_on_dark(image: np.ndarray) -> np.ndarray:
-    """Invert when the ink is darker than the background (the border's median).
-
-    The ink is on the side of the background where the picture reaches further:
-    dark ink on paper pulls the low end down, chalk on a board pushes the top up.
+    Blobs are weighed by their ink above the level of certain ink, and only a blob whose strongest
+    ink reaches half the picture's can be the biggest, so a large faint smudge does not outweigh the
+    digit. "Near" is within the biggest blob's box grown by ``NEAR_FRACTION`` of its size; a blob
+    with half the biggest one's ink is kept anywhere.
     """
-    background = float(np.median(_border(image)))
-    low, high = np.quantile(_sample(image), [0.002, 0.998])
-    return 1.0 - image if background - low > high - background else image
-
-
-def _background(image: np.ndarray) -> np.ndarray:
-    """A smooth estimate of the background under light ink: a grey opening at reduced resolution.
-
-    The opening (min then max filter) removes bright structures narrower than a
-    third of the picture, such as strokes, and keeps lighting gradients and shadows.
-    """
-    height, width = image.shape
-    if min(height, width) < 2 * BACKGROUND_SIDE:
-        small = image
-    else:
-        small = np.asarray(Image.fromarray(image).reduce(min(height, width) // BACKGROUND_SIDE))
-    side = min(small.shape) // 3 | 1
-    opened = ndimage.grey_opening(small, size=(side, side), mode="nearest")
-    if opened.shape == image.shape:
-        return opened
-    back = Image.fromarray(opened.astype(np.float32)).resize((width, height), Image.Resampling.BILINEAR)
-    return np.asarray(back, dtype=np.float32)
-
-
-def _extract_ink(image: np.ndarray) -> np.ndarray:
-    """Ink above the background and the noise, soft-thresholded (so edges keep their grey levels)."""
-    background = _background(image)
-    # As a fraction of the headroom above the background: for ink on paper this is
-    # 1 - ink/paper reflectance, the same in shade as in light.
-    residual = (image - background) / np.maximum(1.0 - background, MIN_HEADROOM)
-    sample = _sample(residual)
-    noise = 1.4826 * float(np.median(np.abs(sample - np.median(sample))))
-    peak = float(residual.max())
-    if peak < max(MIN_CONTRAST, BLANK_SIGMAS * noise):
-        return np.zeros_like(image)
-    threshold = max(NOISE_SIGMAS * noise, RELATIVE_THRESHOLD * peak)
-    return np.clip(residual - threshold, 0.0, None).astype(np.float32)
-
-
-def _drop_specks(ink: np.ndarray) -> np.ndarray:
-    """Keep the biggest 8-connected blob of strong ink and the others that are near it and not tiny.
-
-    A blob is strong when its strongest ink reaches half the picture's strongest; faint
-    blobs are shadow edges or paper texture. "Near" is within the biggest blob's box grown by
-    ``NEAR_FRACTION`` of its size; a strong blob with half the biggest one's ink is kept anywhere.
-    """
-    labels, count = ndimage.label(ink > 0, structure=np.ones((3, 3)))
+    labels, count = ndimage.label(ink.mask, structure=np.ones((3, 3)))
     if count <= 1:
-        return ink
+        return ink.mask
     index = np.arange(1, count + 1)
-    strong = ndimage.maximum(ink, labels, index) >= 0.5 * ink.max()
-    mass = np.where(strong, ndimage.sum_labels(ink, labels, index), 0.0)
+    excess = np.maximum(ink.strength - ink.certain, 0.0)
+    strong = ndimage.maximum(excess, labels, index) >= 0.5 * excess.max()
+    mass = np.where(strong, ndimage.sum_labels(excess, labels, index), 0.0)
     boxes = ndimage.find_objects(labels)
     main = boxes[int(np.argmax(mass))]
     margin = NEAR_FRACTION * max(s.stop - s.start for s in main)
     near = np.array([_overlaps(box, main, margin) for box in boxes])
     keep = (mass >= 0.5 * mass.max()) | (near & (mass >= SPECK_FRACTION * mass.max()))
-    return np.where(np.concatenate([[False], keep])[labels], ink, np.float32(0.0))
+    return np.concatenate([[False], keep])[labels]
 
 
 def _overlaps(box: tuple[slice, ...], other: tuple[slice, ...], margin: float) -> bool:
@@ -197,17 +139,14 @@ def _overlaps(box: tuple[slice, ...], other: tuple[slice, ...], margin: float) -
     )
 
 
-def _crop(ink: np.ndarray) -> np.ndarray:
-    """The bounding box of the non-zero pixels."""
-    rows = np.flatnonzero(ink.any(axis=1))
-    cols = np.flatnonzero(ink.any(axis=0))
-    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-
-
-def _saturate(ink: np.ndarray) -> np.ndarray:
-    """Scale so the ``INK_SATURATION`` percentile of the ink is full strength, like MNIST's solid strokes."""
-    strong = float(np.percentile(ink[ink > 0], INK_SATURATION))
-    return np.minimum(ink / strong, 1.0)
+def _enlarge(patch: np.ndarray, min_side: int) -> np.ndarray:
+    """Scale up (bilinear) so the longer side is at least ``min_side``."""
+    height, width = patch.shape
+    if max(height, width) >= min_side:
+        return patch
+    scale = min_side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(Image.fromarray(patch).resize(size, Image.Resampling.BILINEAR), dtype=np.float32)
 
 
 def _fit(patch: np.ndarray, side: int) -> np.ndarray:

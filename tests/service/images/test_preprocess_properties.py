@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 from PIL import Image, ImageDraw
 
-from service.errors import ServiceError
+from service.errors import NoDigit, ServiceError
 from service.images.preprocess import array_to_input, normalize_digit, preprocess_image
 
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -46,10 +46,20 @@ gray_arrays = arrays(
 )
 
 
+def check_or_no_digit(gray: np.ndarray) -> np.ndarray | None:
+    """The model input for ``gray``, checked against the contract, or None when it has no digit."""
+    try:
+        out = normalize_digit(gray)
+    except NoDigit:
+        return None
+    check_contract(out)
+    return out
+
+
 @BOUNDED
 @given(gray_arrays)
 def test_any_float_array_gives_valid_input(gray: np.ndarray) -> None:
-    check_contract(normalize_digit(gray))
+    check_or_no_digit(gray)
 
 
 @BOUNDED
@@ -61,19 +71,23 @@ def test_any_float_array_gives_valid_input(gray: np.ndarray) -> None:
     )
 )
 def test_any_unit_range_array_gives_valid_input(gray: np.ndarray) -> None:
-    check_contract(normalize_digit(gray))
+    check_or_no_digit(gray)
 
 
 @st.composite
 def drawings(draw: st.DrawFn) -> np.ndarray:
-    """A pen line of a few segments, in any colour against a clearly different background."""
+    """A pen line of a few segments, in any colour against a clearly different background, away from
+    the picture's edges (a mark along an edge is a shadow or the paper's edge: tests/service/images/
+    test_ink.py covers those)."""
     width, height = draw(st.integers(30, 400)), draw(st.integers(30, 400))
     paper = draw(st.integers(0, 255))
     ink = draw(st.sampled_from([0, 255]) if 40 < paper < 215 else st.just(255 - paper))
     img = Image.new("L", (width, height), paper)
-    points = draw(
-        st.lists(st.tuples(st.integers(0, width - 1), st.integers(0, height - 1)), min_size=2, max_size=6)
+    inner_x, inner_y = (
+        st.integers(width // 5, width - 1 - width // 5),
+        st.integers(height // 5, height - 1 - height // 5),
     )
+    points = draw(st.lists(st.tuples(inner_x, inner_y), min_size=2, max_size=6))
     pen = draw(st.integers(1, max(1, min(width, height) // 8)))
     ImageDraw.Draw(img).line(points, fill=ink, width=pen)
     return np.asarray(img, dtype=np.float32) / 255
@@ -82,11 +96,14 @@ def drawings(draw: st.DrawFn) -> np.ndarray:
 @BOUNDED
 @given(drawings())
 def test_a_visible_drawing_is_scaled_to_20_px_and_centred(gray: np.ndarray) -> None:
-    out = normalize_digit(gray)
-    check_contract(out)
-    if not out.any():
-        ink = float((gray != np.median(gray)).mean())
-        assert min(ink, 1 - ink) < 0.005, f"{ink:.2%} of the picture is ink, yet the result is blank"
+    out = check_or_no_digit(gray)
+    if out is None:  # only a tiny mark (a dot) has no digit
+        marked = gray != np.median(gray)
+        rows, cols = np.flatnonzero(marked.any(axis=1)), np.flatnonzero(marked.any(axis=0))
+        extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 if rows.size else 0
+        assert marked.mean() < 0.005 or extent < 0.1 * min(gray.shape), (
+            f"a {extent}-px mark covering {marked.mean():.2%} of the picture was refused"
+        )
         return
     assert out.max() == 1.0
     rows, cols = np.flatnonzero(out.any(axis=1)), np.flatnonzero(out.any(axis=0))
