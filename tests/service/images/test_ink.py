@@ -25,8 +25,8 @@ def test_faint_stroke_joined_to_a_dark_one_survives() -> None:
     draw.line([(70, 40), (130, 40)], fill=20, width=5)  # dark bar
     draw.line([(72, 40), (70, 95)], fill=20, width=5)  # dark stem
     angles = np.radians(np.linspace(-140, 140, 40))
-    curve = [(97 + 32 * np.cos(a), 118 + 30 * np.sin(a)) for a in angles]  # starts at the stem's foot
-    draw.line([(70, 95), *curve], fill=185, width=5, joint="curve")  # drawn much lighter
+    points = [(97 + 32 * np.cos(a), 118 + 30 * np.sin(a)) for a in angles]  # from the stem's foot
+    draw.line([(70, 95), *points], fill=185, width=5, joint="curve")  # drawn much lighter
     ink = find_ink(gray(img))
     curve = ink.mask[110:150, 90:135]
     assert curve.sum() > 100, f"only {curve.sum()} px of the faint curve survived"
