@@ -64,8 +64,8 @@ class ServiceApp(FastAPI):
 
 def create_app(settings: Settings, repository: ModelRepository | None = None) -> ServiceApp:
     """Build the app. Pass ``repository`` to use one built elsewhere (tests)."""
-    state = ServiceState(settings)
     app_metrics = Metrics()
+    state = ServiceState(settings, observer=app_metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

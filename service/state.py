@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from service.config import Settings
-from service.errors import NotReady
+from service.errors import NoDigit, NotReady
 from service.inference.repository import ModelRepository
 from service.inference.versions import LoadedModel
+
+
+class JudgementObserver(Protocol):
+    """Counts what the service decided about uploads (implemented by the metrics)."""
+
+    def on_judged(self, predictions: int, uncertain: int) -> None: ...
+
+    def on_no_digit(self) -> None: ...
 
 
 @dataclass
@@ -17,6 +28,7 @@ class ServiceState:
     settings: Settings
     repository: ModelRepository | None = None
     ready: bool = False
+    observer: JudgementObserver | None = None
 
     def models(self) -> ModelRepository:
         """The repository, once start-up has loaded and warmed the default model."""
@@ -33,3 +45,23 @@ class ServiceState:
         """``float32[N, 28, 28]`` -> (the version used, probabilities ``[N, 10]``), via its batcher."""
         deadline_s = self.settings.request_timeout_ms / 1000
         return await self.models().classify(images, name, version, deadline_s)
+
+    async def classify_and_judge(
+        self, images: np.ndarray, name: str | None = None, version: int | None = None
+    ) -> tuple[LoadedModel, np.ndarray, np.ndarray]:
+        """:meth:`classify`, and which predictions are uncertain by the version's calibration."""
+        model, probabilities = await self.classify(images, name, version)
+        uncertain = model.calibration.uncertain(probabilities)
+        if self.observer is not None:
+            self.observer.on_judged(len(uncertain), int(uncertain.sum()))
+        return model, probabilities, uncertain
+
+    @contextmanager
+    def counting_refusals(self) -> Iterator[None]:
+        """Count a ``NoDigit`` raised inside (an upload without a digit) before it goes on."""
+        try:
+            yield
+        except NoDigit:
+            if self.observer is not None:
+                self.observer.on_no_digit()
+            raise

@@ -48,14 +48,18 @@ async def images_from_json(body: bytes, max_images: int, max_pixels: int) -> tup
 
 
 def encode_predictions(
-    probabilities: np.ndarray, model: str, version: int, inputs: np.ndarray | None = None
+    probabilities: np.ndarray,
+    uncertain: np.ndarray,
+    model: str,
+    version: int,
+    inputs: np.ndarray | None = None,
 ) -> bytes:
-    """Probabilities ``[N, 10]`` -> the :class:`PredictResponse` JSON document."""
+    """Probabilities ``[N, 10]`` and uncertainty flags ``[N]`` -> the :class:`PredictResponse` JSON."""
     digits = probabilities.argmax(axis=1)
     confidence = probabilities[np.arange(len(digits)), digits]
     predictions: list[dict[str, Any]] = [
-        {"digit": int(d), "confidence": float(c), "probabilities": p}
-        for d, c, p in zip(digits, confidence, probabilities, strict=True)
+        {"digit": int(d), "confidence": float(c), "uncertain": bool(u), "probabilities": p}
+        for d, c, u, p in zip(digits, confidence, uncertain, probabilities, strict=True)
     ]
     if inputs is not None:
         for prediction, pixels in zip(predictions, inputs, strict=True):

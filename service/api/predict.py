@@ -93,9 +93,9 @@ async def classify_body(
 ) -> tuple[bytes, int]:
     """A request body -> (the JSON response, how many images it carried)."""
     images, return_input = await _read_images(state, content_type, body, return_input)
-    model, probabilities = await state.classify(images)
+    model, probabilities, uncertain = await state.classify_and_judge(images)
     inputs = images if return_input else None
-    return encode_predictions(probabilities, model.name, model.version, inputs), len(images)
+    return encode_predictions(probabilities, uncertain, model.name, model.version, inputs), len(images)
 
 
 async def _read_images(
@@ -104,13 +104,14 @@ async def _read_images(
     settings = state.settings
     media_type = content_type.split(";")[0].strip().lower()
     limits = (settings.max_images_per_request, settings.max_image_pixels)
-    if media_type == "application/json":
-        images, asked = await images_from_json(body, *limits)
-        return images, return_input or asked
-    if media_type == "multipart/form-data":
-        form = parse_form(body, content_type, max_files=settings.max_images_per_request)
-        asked = form.fields.get("return_input", "").lower() in ("1", "true", "yes", "on")
-        return await images_from_files(form.files, *limits), return_input or asked
+    with state.counting_refusals():
+        if media_type == "application/json":
+            images, asked = await images_from_json(body, *limits)
+            return images, return_input or asked
+        if media_type == "multipart/form-data":
+            form = parse_form(body, content_type, max_files=settings.max_images_per_request)
+            asked = form.fields.get("return_input", "").lower() in ("1", "true", "yes", "on")
+            return await images_from_files(form.files, *limits), return_input or asked
     raise UnsupportedMediaType(
         f"content type '{media_type or 'none'}' is not supported; "
         "send multipart/form-data with image files or application/json"

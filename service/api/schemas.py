@@ -28,6 +28,11 @@ class PredictRequest(BaseModel):
 class Prediction(BaseModel):
     digit: int = Field(ge=0, le=9, description="The most probable digit.")
     confidence: float = Field(ge=0, le=1, description="Its probability.")
+    uncertain: bool = Field(
+        description="True when the model's calibrated confidence is below its threshold: the image is "
+        "probably not a single digit, or one the model cannot read. The threshold is in GET /model "
+        "(calibration)."
+    )
     probabilities: list[float] = Field(min_length=10, max_length=10, description="P(digit) for 0..9.")
     input: list[list[float]] | None = Field(
         None, description="The normalised 28x28 model input, when return_input was asked for."

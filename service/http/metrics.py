@@ -79,6 +79,15 @@ class Metrics:
         )
         self.images = Counter("digits_images_classified", "Images classified.", registry=r)
         self.rejected = Counter("digits_overloaded_rejections", "Requests refused: queue full.", registry=r)
+        self.uncertain = Counter(
+            "digits_uncertain_predictions",
+            "Predictions flagged uncertain (confidence below the model's calibrated threshold).",
+            registry=r,
+        )
+        self.judged = Counter("digits_judged_predictions", "Predictions judged certain or not.", registry=r)
+        self.no_digit = Counter(
+            "digits_no_digit_refusals", "Uploads refused with no_digit: blank, uniform or noise.", registry=r
+        )
         self.model_info = Gauge(
             "digits_model_info", "Loaded model versions (1 = loaded, 0 = retired).",
             ["name", "version", "provider"], registry=r, multiprocess_mode="max",
@@ -120,6 +129,14 @@ class Metrics:
 
     def on_rejected(self) -> None:
         self.rejected.inc()
+
+    def on_judged(self, predictions: int, uncertain: int) -> None:
+        self.judged.inc(predictions)
+        if uncertain:
+            self.uncertain.inc(uncertain)
+
+    def on_no_digit(self) -> None:
+        self.no_digit.inc()
 
     def render(self) -> bytes:
         """The exposition text: this process's registry, or every worker's when multiprocess."""

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.errors import ModelLoadError
 
@@ -18,6 +18,15 @@ class TensorSpec(BaseModel):
     name: str
     datatype: str
     shape: list[int]
+
+
+class CalibrationSpec(BaseModel):
+    """The ``calibration`` block: when a prediction is uncertain (see service.inference.calibration)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    temperature: float = Field(gt=0)
+    min_confidence: float = Field(ge=0, le=1)
 
 
 class Sidecar(BaseModel):
@@ -38,6 +47,7 @@ class Sidecar(BaseModel):
     metrics: dict[str, Any]
     created_at: str
     opset: int
+    calibration: CalibrationSpec | None = None
 
     @property
     def input_name(self) -> str:
@@ -62,6 +72,7 @@ class Sidecar(BaseModel):
             "test_accuracy": self.metrics.get("test_accuracy"),
             "input_contract": self.preprocessing,
             "quantization": extra.get("quantization"),
+            "calibration": self.calibration.model_dump() if self.calibration else None,
         }
 
 

@@ -9,7 +9,7 @@ version handed to the repository to be swapped in.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import numpy as np
 
 from service.errors import ModelLoadError
 from service.inference.batching import Batcher, BatchObserver
+from service.inference.calibration import Calibration
 from service.inference.runtime import ModelRuntime, OrtOptions
 
 # A new version must get at least this share of the reference digits right.
@@ -38,6 +39,7 @@ class LoadedModel:
     version: int
     runtime: ModelRuntime
     batcher: Batcher
+    calibration: Calibration = field(default_factory=Calibration)
     retired: bool = False
 
     async def classify(self, images: np.ndarray, deadline_s: float | None) -> np.ndarray:
@@ -87,4 +89,6 @@ async def load_version(
         observer=observer,
     )
     await batcher.start()
-    return LoadedModel(runtime.sidecar.name, runtime.sidecar.version, runtime, batcher)
+    spec = runtime.sidecar.calibration
+    calibration = Calibration.from_sidecar(spec.model_dump() if spec else None)
+    return LoadedModel(runtime.sidecar.name, runtime.sidecar.version, runtime, batcher, calibration)

@@ -202,8 +202,11 @@
 
   function showResult(prediction, source, blob) {
     ui.verdict.classList.remove("empty");
+    ui.verdict.classList.toggle("unsure", prediction.uncertain);
     ui.digit.textContent = String(prediction.digit);
-    ui.confidence.textContent = `${percent(prediction.confidence)} confident`;
+    ui.confidence.textContent = prediction.uncertain
+      ? `Not sure (${percent(prediction.confidence)}): this may not be a single digit`
+      : `${percent(prediction.confidence)} confident`;
     ui.probs.querySelectorAll("li").forEach((row, d) => {
       const p = prediction.probabilities[d];
       row.querySelector("meter").value = p;
@@ -216,6 +219,7 @@
 
   function resetResult() {
     ui.verdict.classList.add("empty");
+    ui.verdict.classList.remove("unsure");
     ui.digit.textContent = "?";
     ui.confidence.textContent = "Draw a digit to see what the model thinks.";
     ui.probs.querySelectorAll("li").forEach((row) => {

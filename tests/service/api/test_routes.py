@@ -193,11 +193,31 @@ def test_bad_uploads(
     assert client.get("/readyz").status_code == 200
 
 
-def test_one_pixel_image_is_classified(client: httpx.Client) -> None:
-    response = client.post(
-        "/predict", files={"file": ("1.png", png(np.full((1, 1), 255, np.uint8)), "image/png")}
-    )
-    assert response.status_code == 200 and len(response.json()["predictions"]) == 1
+@pytest.mark.parametrize(
+    ("case", "pixels"),
+    [
+        ("one pixel", np.full((1, 1), 255, np.uint8)),
+        ("blank white", np.full((200, 300), 255, np.uint8)),
+        ("blank black 28x28", np.zeros((28, 28), np.uint8)),
+        ("uniform grey", np.full((64, 64), 128, np.uint8)),
+        ("noise", np.random.default_rng(0).integers(100, 156, (120, 120)).astype(np.uint8)),
+    ],
+)
+def test_an_upload_without_a_digit_is_refused_with_no_digit(
+    client: httpx.Client, case: str, pixels: np.ndarray
+) -> None:
+    response = client.post("/predict", files={"file": ("x.png", png(pixels), "image/png")})
+    assert_error(response, 422, "no_digit")
+    assert "no ink" in response.json()["error"]["message"] or "specks" in response.json()["error"]["message"]
+    body = {"images": [base64.b64encode(png(pixels)).decode()]}
+    assert_error(client.post("/predict", json=body), 422, "no_digit")
+
+
+def test_a_blank_pixel_array_is_model_input_and_is_classified(client: httpx.Client) -> None:
+    """Arrays are taken as model input as they are: no ink is not a reason to refuse them."""
+    response = client.post("/predict", json={"images": [[[0] * 28] * 28]})
+    assert response.status_code == 200, response.text
+    assert response.json()["predictions"][0]["uncertain"] in (True, False)
 
 
 def test_fifty_megabyte_json_body(client: httpx.Client) -> None:

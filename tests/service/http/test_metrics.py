@@ -88,3 +88,19 @@ def test_metrics_content(mnist_dir: Path) -> None:
     info = [dict(labels) for (name, labels), v in m.items() if name == "digits_model_info" and v == 1]
     assert sorted(i["name"] for i in info) == ["mnist-lstm", "mnist-lstm-int8"]
     assert {i["provider"] for i in info} == {"CPUExecutionProvider"}
+
+
+def test_uncertain_predictions_and_no_digit_refusals_are_counted(mnist_dir: Path) -> None:
+    """An operator sees uploads drift: refusals for no digit, and predictions flagged uncertain."""
+    digit = load_images(mnist_dir / "t10k-images-idx3-ubyte.gz")[0]
+    with live_server() as url:
+        certain = httpx.post(f"{url}/predict", files={"file": ("d.png", png(digit))}).json()
+        blank = httpx.post(f"{url}/predict", files={"file": ("b.png", png(np.full((50, 50), 255, np.uint8)))})
+        arrays = httpx.post(f"{url}/predict", json={"images": [[[0] * 28] * 28] * 3}).json()
+        m = samples(httpx.get(f"{url}/metrics").text)
+    assert blank.status_code == 422 and blank.json()["error"]["code"] == "no_digit"
+    assert not certain["predictions"][0]["uncertain"], "a clean MNIST 7 is not uncertain"
+    assert all(p["uncertain"] for p in arrays["predictions"]), "an empty frame is no digit the model knows"
+    assert m[("digits_no_digit_refusals_total", ())] == 1
+    assert m[("digits_judged_predictions_total", ())] == 4
+    assert m[("digits_uncertain_predictions_total", ())] == 3

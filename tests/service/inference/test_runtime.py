@@ -76,6 +76,21 @@ def test_unsupported_contract_is_refused(copy: Path) -> None:
         ModelRuntime.load(copy)
 
 
+@pytest.mark.parametrize(
+    "block", [{"temperature": 0, "min_confidence": 0.5}, {"temperature": 1.0, "min_confidence": 1.5}, {}]
+)
+def test_a_calibration_block_out_of_range_is_refused(copy: Path, block: dict[str, float]) -> None:
+    edit_sidecar(copy, calibration=block)
+    with pytest.raises(ModelLoadError, match="calibration"):
+        ModelRuntime.load(copy)
+
+
+def test_the_calibration_block_is_public(copy: Path) -> None:
+    edit_sidecar(copy, calibration={"temperature": 1.3, "min_confidence": 0.6, "command": "x"})
+    meta = ModelRuntime.load(copy).metadata()
+    assert meta["calibration"] == {"temperature": 1.3, "min_confidence": 0.6, "command": "x"}
+
+
 def test_corrupt_onnx_with_matching_checksum_is_refused(copy: Path) -> None:
     garbage = b"this is not an onnx model"
     (copy / "model.onnx").write_bytes(garbage)
