@@ -8,6 +8,7 @@ and saves a JPEG. ``scan`` is the clean cousin: flat grey paper, dark ink, a sli
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image, ImageFilter
@@ -23,13 +24,16 @@ PENS: dict[str, tuple[Rgb, float, float]] = {  # name: colour, lowest and highes
 }
 
 
-def photograph(glyph: Image.Image, size: tuple[int, int], rng: np.random.Generator) -> Rendered:
-    """A phone photo of ``glyph`` (an ink mask) written on paper, ``size`` pixels, JPEG-encoded."""
+def photograph(
+    glyph: Image.Image, size: tuple[int, int], rng: np.random.Generator, pens: Sequence[str] = tuple(PENS)
+) -> Rendered:
+    """A phone photo of ``glyph`` (an ink mask) written on paper with one of ``pens``, ``size`` pixels,
+    JPEG-encoded."""
     pad = round(0.25 * max(size))
     big = (size[0] + 2 * pad, size[1] + 2 * pad)
     coverage, fx, fy = _placed_with_margin(glyph, size, pad, rng)
     paper, ruling = _paper(rng, big)
-    pen = list(PENS)[rng.integers(len(PENS))]
+    pen = pens[int(rng.integers(len(pens)))]
     colour, lo, hi = PENS[pen]
     strength = rng.uniform(lo, hi)
     page = to_image(blend(coverage * strength, paper, colour))

@@ -101,13 +101,19 @@ def draw(paths: list[np.ndarray], height: int, width: float, antialias: bool) ->
     return mask.crop(mask.getbbox() or (0, 0, *mask.size))
 
 
-def make_stroke(rng: np.random.Generator, label: int, max_side: int | None) -> Rendered:
-    """A hand-drawn digit on a 64-800 px canvas, stroke width 2.5-22 % of the digit height."""
+def sketch(rng: np.random.Generator, label: int) -> tuple[list[np.ndarray], dict[str, object]]:
+    """The pen paths of one way of writing ``label``, bent, squashed, slanted and rotated (unit scale)."""
     variants = TEMPLATES[label]
     variant = int(rng.integers(len(variants)))
     warp = random_warp(rng, rng.uniform(0.02, 0.07))
     aspect, slant, angle = rng.uniform(0.5, 0.9), rng.uniform(-0.35, 0.35), math.radians(rng.uniform(-8, 8))
     paths = [pose(trace(s, warp, rng), aspect, slant, angle) for s in variants[variant]]
+    return paths, {"variant": variant, "slant": round(slant, 2)}
+
+
+def make_stroke(rng: np.random.Generator, label: int, max_side: int | None) -> Rendered:
+    """A hand-drawn digit on a 64-800 px canvas, stroke width 2.5-22 % of the digit height."""
+    paths, drawn = sketch(rng, label)
     square = rng.random() < 0.6
     size = canvas_size(rng, *SIDES, max_side, aspect=(1.0, 1.0) if square else (0.7, 1.4))
     height = max(8, round(min(size) * rng.uniform(0.35, 0.9)))
@@ -115,19 +121,19 @@ def make_stroke(rng: np.random.Generator, label: int, max_side: int | None) -> R
     antialias = bool(rng.random() < 0.7)
     glyph = draw(paths, height, width, antialias)
     glyph = shrink_to_fit(glyph, size, 0.95)
-    params: dict[str, object] = {"variant": variant, "digit_px": glyph.height, "pen_px": round(width, 1)}
-    params |= {"slant": round(slant, 2), "antialias": antialias}
-    return _canvas(glyph, size, rng, params)
-
-
-def _canvas(
-    glyph: Image.Image, size: tuple[int, int], rng: np.random.Generator, params: dict[str, object]
-) -> Rendered:
-    """The drawing as a paint program or canvas would export it, in one of ``STYLES``."""
+    params: dict[str, object] = {"variant": drawn["variant"], "digit_px": glyph.height}
+    params |= {"pen_px": round(width, 1), "slant": drawn["slant"], "antialias": antialias}
     mask, fx, fy = place(glyph, size, rng)
+    return paint(mask, rng, params, [fx, fy])
+
+
+def paint(mask: Image.Image, rng: np.random.Generator, params: dict[str, object], offset: object) -> Rendered:
+    """A drawing's canvas-sized ink mask as a paint program or canvas would export it, in one of
+    ``STYLES``; ``offset`` (where the glyph was placed) goes into the params."""
+    size = mask.size
     coverage = coverage_of(mask)
     style = STYLES[rng.choice(len(STYLES), p=STYLE_WEIGHTS)]
-    params |= {"style": style, "offset": [fx, fy]}
+    params |= {"style": style, "offset": offset}
     if style.startswith("transparent"):
         ink = (255, 255, 255) if style == "transparent-light" else colour_pair(rng, True)[0]
         rgba = np.zeros((size[1], size[0], 4), dtype=np.uint8)

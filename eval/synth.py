@@ -3,9 +3,11 @@
     python eval/synth.py --out /tmp/realworld --per-family 250 --seed 1
 
 Families (see eval/README.md): ``font`` (printed), ``stroke`` (paint program / HTML canvas),
-``photo`` (phone photo of MNIST *test* handwriting) and ``scan`` (flatbed scan of the same).
-Image ``i`` of a family depends only on the seed, the family and ``i``, so a smaller run is a prefix
-of a larger one. Writes the images and ``labels.csv`` (file, label, family, params as JSON).
+``photo`` (phone photo of MNIST *test* handwriting), ``scan`` (flatbed scan of the same), ``faint``
+(light ballpoint, pencil, washed-out photos), ``thin`` (1-3 px pen on a large canvas), ``blur``
+(small blurry photo crops) and ``offcentre`` (a small drawing anywhere on an empty canvas). All eight
+by default. Image ``i`` of a family depends only on the seed, the family and ``i``, so a smaller run
+is a prefix of a larger one. Writes the images and ``labels.csv`` (file, label, family, params as JSON).
 """
 
 from __future__ import annotations
@@ -23,19 +25,37 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval import family_font, family_mnist, family_stroke
+from eval import (
+    family_blur,
+    family_faint,
+    family_font,
+    family_mnist,
+    family_offcentre,
+    family_stroke,
+    family_thin,
+)
 from eval.compose import Rendered
+from eval.family_blur import make_blur
+from eval.family_faint import make_faint
 from eval.family_font import DEFAULT_FONT_DIR, find_fonts, make_font
 from eval.family_mnist import MnistPool, make_photo, make_scan
+from eval.family_offcentre import make_offcentre
 from eval.family_stroke import make_stroke
+from eval.family_thin import make_thin
 from eval.labels import Sample, write_labels
 
-FAMILIES = ("font", "stroke", "photo", "scan")
+# A family's place in this tuple seeds its images: new families go at the end, so old ones keep theirs.
+FAMILIES = ("font", "stroke", "photo", "scan", "faint", "thin", "blur", "offcentre")
+FROM_MNIST = ("photo", "scan", "faint", "thin", "blur")  # drawn from MNIST test digits
 SIDE_RANGES = {  # px: every canvas side of a family lies in this range (before --max-side)
     "font": family_font.SIDES,
     "stroke": family_stroke.SIDES,
     "photo": family_mnist.SIDES,
     "scan": family_mnist.SIDES,
+    "faint": family_faint.SIDES,
+    "thin": family_thin.SIDES,
+    "blur": family_blur.SIDES,
+    "offcentre": family_offcentre.SIDES,
 }
 Maker = Callable[[np.random.Generator, int, int | None], Rendered]
 
@@ -51,11 +71,13 @@ def makers(families: Sequence[str], font_dir: Path, mnist_dir: Path) -> dict[str
         if not fonts:
             raise ValueError(f"no TrueType font with ten distinct digits under {font_dir}")
         chosen["font"] = partial(make_font, fonts)
-    if "stroke" in families:
-        chosen["stroke"] = make_stroke
-    if "photo" in families or "scan" in families:
+    chosen |= {"stroke": make_stroke, "offcentre": make_offcentre}
+    if set(FROM_MNIST) & set(families):
         pool = MnistPool.load(mnist_dir)
-        chosen |= {"photo": partial(make_photo, pool), "scan": partial(make_scan, pool)}
+        mnist_makers = (make_photo, make_scan, make_faint, make_thin, make_blur)
+        chosen |= {
+            family: partial(maker, pool) for family, maker in zip(FROM_MNIST, mnist_makers, strict=True)
+        }
     return {family: chosen[family] for family in FAMILIES if family in families}
 
 

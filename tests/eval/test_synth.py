@@ -19,6 +19,7 @@ from eval.labels import LABELS_FILE, read_labels
 from training.idx import load_labels
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+COMMITTED = Path(__file__).resolve().parents[1] / "data" / "realworld"
 FORMATS = {"png": "PNG", "jpg": "JPEG"}
 
 
@@ -85,17 +86,32 @@ def test_max_side_caps_every_canvas(tmp_path: Path, makers: dict[str, synth.Make
     assert max(max(s) for s in sizes) <= 120, f"a canvas exceeds --max-side 120: {max(sizes)}"
 
 
-def test_photos_and_scans_use_mnist_test_digits_of_their_label(
+def test_families_from_mnist_use_test_digits_of_their_label(
     tmp_path: Path, makers: dict[str, synth.Maker], mnist_dir: Path
 ) -> None:
     test_labels = load_labels(mnist_dir / "t10k-labels-idx1-ubyte.gz", 10_000)
-    chosen = {f: makers[f] for f in ("photo", "scan")}
-    rows = synth.generate(tmp_path, per_family=10, seed=9, families=chosen)
+    chosen = {f: makers[f] for f in synth.FROM_MNIST}
+    rows = synth.generate(tmp_path, per_family=10, seed=9, families=chosen, max_side=300)
 
     for row in rows:
+        if row.params.get("source") == "template":  # half of the thin family draws stroke templates
+            continue
         index = row.params["mnist_test_index"]
         assert isinstance(index, int) and 0 <= index < 10_000, f"{row.file}: not a test-set index"
         assert test_labels[index] == row.label, f"{row.file}: MNIST test digit {index} is not a {row.label}"
+    assert any(r.params.get("source") == "mnist" for r in rows if r.family == "thin")
+
+
+@pytest.mark.skipif(not DEJAVU.is_dir(), reason="DejaVu fonts are not installed")
+def test_the_first_four_families_still_make_the_committed_sample(tmp_path: Path, mnist_dir: Path) -> None:
+    old = ("font", "stroke", "photo", "scan")
+    chosen = synth.makers(old, DEJAVU, mnist_dir)
+    rows = synth.generate(tmp_path, per_family=3, seed=2024, families=chosen, max_side=256)
+
+    for row in rows:
+        assert (tmp_path / row.file).read_bytes() == (COMMITTED / row.file).read_bytes(), (
+            f"{row.file} no longer matches tests/data/realworld: a change altered an existing family"
+        )
 
 
 def test_photos_are_jpegs_and_stroke_drawings_include_transparent_pngs(
