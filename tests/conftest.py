@@ -19,3 +19,9 @@ def mnist_dir() -> Path:
     if not (path / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip(f"MNIST not found at {path}; set MNIST_DIR to a directory with the four IDX files")
     return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No gRPC server unless a test asks for one (``grpc_port=...``): the default port, 8001, is shared
+    by every service that runs on this machine (``SO_REUSEPORT``), or refused if another user has it."""
+    os.environ.setdefault("DIGITS_GRPC_PORT", "0")

@@ -55,7 +55,8 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize(
     ("field", "value", "fragment"),
     [("model_repository", "/nonexistent", "not a directory"), ("port", 0, "greater than"),
-     ("provider", "tpu", "auto")],
+     ("provider", "tpu", "auto"), ("grpc_port", 8000, "give gRPC its own port"),
+     ("grpc_port", -1, "greater")],
 )  # fmt: skip
 def test_bad_settings_fail_fast(field: str, value: object, fragment: str) -> None:
     with pytest.raises(ValidationError, match=fragment):
