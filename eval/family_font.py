@@ -60,10 +60,15 @@ def glyph_mask(font: ImageFont.FreeTypeFont, text: str, bold: int) -> Image.Imag
 
 def render_digit(path: Path, label: int, height: int, bold_ratio: float, angle: float) -> Image.Image:
     """Digit ``label`` in the font at ``path``, about ``height`` px tall, thickened and rotated."""
-    probe = glyph_mask(ImageFont.truetype(str(path), 100), str(label), 0)
+    return render_text(path, str(label), height, bold_ratio, angle)
+
+
+def render_text(path: Path, text: str, height: int, bold_ratio: float, angle: float) -> Image.Image:
+    """``text`` in the font at ``path``, about ``height`` px tall, thickened and rotated: an ink mask."""
+    probe = glyph_mask(ImageFont.truetype(str(path), 100), text, 0)
     size = max(6, round(100 * height / max(probe.height, 1)))
     font = ImageFont.truetype(str(path), size)
-    glyph = glyph_mask(font, str(label), round(size * bold_ratio))
+    glyph = glyph_mask(font, text, round(size * bold_ratio))
     return glyph.rotate(angle, Image.Resampling.BICUBIC, expand=True)
 
 
@@ -84,13 +89,13 @@ def make_font(fonts: list[Path], rng: np.random.Generator, label: int, max_side:
         rendered = photograph(glyph, size, rng)
         rendered.params = {**params, **rendered.params}
         return rendered
-    return _digital(glyph, size, rng, params)
+    return screen_graphic(glyph, size, rng, params)
 
 
-def _digital(
+def screen_graphic(
     glyph: Image.Image, size: tuple[int, int], rng: np.random.Generator, params: dict[str, object]
 ) -> Rendered:
-    """The glyph as a screen graphic: placed off-centre, coloured, saved as PNG or JPEG."""
+    """An ink mask as a screen graphic: placed off-centre, coloured, saved as PNG or JPEG."""
     coverage, fx, fy = place(glyph, size, rng)
     dark_on_light = bool(rng.random() < 0.65)
     ink, paper = colour_pair(rng, dark_on_light)

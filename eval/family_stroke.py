@@ -9,7 +9,8 @@ coloured, or on a transparent background (alpha), mostly as PNG.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -25,7 +26,7 @@ from eval.compose import (
     solid,
     to_image,
 )
-from eval.strokes import TEMPLATES, Stroke
+from eval.strokes import TEMPLATES, Stroke, Template
 
 SIDES = (64, 800)  # px, canvas sides
 STYLES = ("black-on-white", "white-on-black", "transparent-dark", "transparent-light", "coloured")
@@ -101,9 +102,12 @@ def draw(paths: list[np.ndarray], height: int, width: float, antialias: bool) ->
     return mask.crop(mask.getbbox() or (0, 0, *mask.size))
 
 
-def sketch(rng: np.random.Generator, label: int) -> tuple[list[np.ndarray], dict[str, object]]:
-    """The pen paths of one way of writing ``label``, bent, squashed, slanted and rotated (unit scale)."""
-    variants = TEMPLATES[label]
+def sketch(
+    rng: np.random.Generator, label: Hashable, templates: Mapping[Any, tuple[Template, ...]] = TEMPLATES
+) -> tuple[list[np.ndarray], dict[str, object]]:
+    """The pen paths of one way of writing ``label`` (a digit, or a key of other ``templates``), bent,
+    squashed, slanted and rotated (unit scale)."""
+    variants = templates[label]
     variant = int(rng.integers(len(variants)))
     warp = random_warp(rng, rng.uniform(0.02, 0.07))
     aspect, slant, angle = rng.uniform(0.5, 0.9), rng.uniform(-0.35, 0.35), math.radians(rng.uniform(-8, 8))

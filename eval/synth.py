@@ -93,6 +93,17 @@ def encode(rendered: Rendered) -> bytes:
     return buffer.getvalue()
 
 
+def save(out: Path, stem: str, rendered: Rendered) -> tuple[str, dict[str, object]]:
+    """Write the image as ``out/stem.png`` or ``.jpg``; return its file name and its params for
+    ``labels.csv`` (size, mode, what was drawn, JPEG quality)."""
+    name = f"{stem}.{'jpg' if rendered.fmt == 'JPEG' else 'png'}"
+    (out / name).write_bytes(encode(rendered))
+    params = {"size": list(rendered.image.size), "mode": rendered.image.mode, **rendered.params}
+    if rendered.quality is not None:
+        params["quality"] = rendered.quality
+    return name, params
+
+
 def generate(
     out: Path, per_family: int, seed: int, families: dict[str, Maker], max_side: int | None = None
 ) -> list[Sample]:
@@ -103,12 +114,8 @@ def generate(
         for i in range(per_family):
             label = i % 10
             rendered = maker(np.random.default_rng([seed, FAMILIES.index(family), i]), label, max_side)
-            name = f"{family}-{i:05d}.{'jpg' if rendered.fmt == 'JPEG' else 'png'}"
-            (out / name).write_bytes(encode(rendered))
-            params = {"size": list(rendered.image.size), "mode": rendered.image.mode, **rendered.params}
-            if rendered.quality is not None:
-                params["quality"] = rendered.quality
-            samples.append(Sample(name, label, family, params))
+            file, params = save(out, f"{family}-{i:05d}", rendered)
+            samples.append(Sample(file, label, family, params))
     write_labels(out, samples)
     return samples
 

@@ -11,7 +11,8 @@ import httpx
 import numpy as np
 import pytest
 
-from eval import realworld, service_client
+from eval import nondigit_score, nondigits, realworld, service_client
+from eval.family_font import DEFAULT_FONT_DIR
 from eval.labels import read_labels, write_labels
 from eval.scoring import FAILED
 from tests.live import live_server
@@ -43,18 +44,27 @@ def test_without_the_flag_results_carry_no_uncertainty() -> None:
 
 
 @pytest.mark.slow
-def test_a_running_service_answers_as_the_offline_pipeline(tmp_path: Path) -> None:
+def test_a_running_service_answers_as_the_offline_pipeline(tmp_path: Path, mnist_dir: Path) -> None:
     rows = [r for r in read_labels(SAMPLE) if int(r.file[-9:-4]) < 4]  # 16 files, every family
+    (tmp_path / "digits").mkdir()
     for row in rows:
-        shutil.copy(SAMPLE / row.file, tmp_path / row.file)
-    write_labels(tmp_path, rows)
-    offline, live = tmp_path / "offline.json", tmp_path / "live.json"
+        shutil.copy(SAMPLE / row.file, tmp_path / "digits" / row.file)
+    write_labels(tmp_path / "digits", rows)
+    kinds = nondigits.makers(("blank", "letter"), DEFAULT_FONT_DIR, mnist_dir)
+    nondigits.generate(tmp_path / "nondigits", per_kind=3, seed=2, kinds=kinds, max_side=200)
+    offline, live, flags = (tmp_path / f"{name}.json" for name in ("offline", "live", "flags"))
+    folders = ["--nondigits", str(tmp_path / "nondigits"), "--digits", str(tmp_path / "digits")]
 
-    assert realworld.main(["--images", str(tmp_path), "--json", str(offline)]) == 0
+    assert realworld.main(["--images", str(tmp_path / "digits"), "--json", str(offline)]) == 0
     with live_server() as url:
-        assert realworld.main(["--images", str(tmp_path), "--url", url, "--json", str(live)]) == 0
+        assert realworld.main(["--images", str(tmp_path / "digits"), "--url", url, "--json", str(live)]) == 0
+        assert nondigit_score.main([*folders, "--url", url, "--json", str(flags)]) == 0
 
     here, there = (json.loads(p.read_text())["per_image"] for p in (offline, live))
     assert [r["digit"] for r in there] == [r["digit"] for r in here], "the service must answer as offline"
     assert [r["confidence"] for r in there] == pytest.approx([r["confidence"] for r in here], abs=1e-3)
+    assert all(isinstance(r["uncertain"], bool) for r in there), "the service's own flag is recorded"
     assert json.loads(live.read_text())["service"] == url
+    report = json.loads(flags.read_text())
+    assert report["per_kind"]["blank"]["no_digit"] == 1.0, "the service refuses blank pictures (422 no_digit)"
+    assert report["table"][-1]["row"] == "service flag" and "service_flag" in report["per_kind"]["all"]
