@@ -26,20 +26,27 @@ from scipy import ndimage
 from service.errors import NoDigit
 
 WORK_SIDE = 192  # larger pictures are area-averaged down to this before any analysis
-MIN_CONTRAST = 0.15  # the strongest ink must stand this far above the background...
-BLANK_SIGMAS = 5.0  # ...and this many noise deviations, else the picture is blank
+MIN_CONTRAST = 0.05  # the strongest ink must stand this far above the background...
+BLANK_SIGMAS = 5.0  # ...and this many noise deviations, else the picture is blank;
+CLEAR_CONTRAST = 0.15  # fainter ink than this (washed-out photos, pencil)...
+FAINT_SIGMAS = 12.0  # ...must stand this many noise deviations above the background
 NOISE_SIGMAS = 4.0  # certain ink stands this many noise deviations above the background...
 RELATIVE_THRESHOLD = 0.4  # ...and reaches this fraction of the strongest ink
 WEAK_SIGMAS = 5.0  # faint ink stands this many noise deviations above the background...
 WEAK_FRACTION = 0.2  # ...and reaches this fraction of the strongest ink; kept where it touches certain ink
+IMPULSE_STEP = 0.25  # a pixel this far above or below nearly all its neighbours is an impulse...
+IMPULSE_SHARE = 0.01  # ...and in a picture with more than this share of them, they are replaced;
+NOISY_SHARE = 0.05  # with more than this share, the whole picture is median-filtered
 MIN_HEADROOM = 0.2  # ink is measured against the room above the background, amplified at most 5x
 BACKGROUND_SIDE = 48  # the background is estimated at about this resolution (shorter side)
 EDGE_COVER = 1 / 3  # a mark along more than this share of a side of the picture...
 EDGE_DEPTH = 0.25  # ...that lies mostly within this share of the picture from that side is an edge
-MIN_EXTENT = 0.05  # the biggest certain stroke spans at least this share of the picture's shorter side...
-MIN_SHARE = 0.15  # ...and holds at least this share of all certain ink, else the marks are noise;
-SMALL_EXTENT = 0.15  # a biggest stroke smaller than this share of the shorter side...
-SMALL_SHARE = 0.5  # ...must hold at least this share of the certain ink
+MIN_EXTENT = 0.05  # the main mark spans at least this share of the picture's shorter side...
+MIN_EXTENT_PX = 5  # ...and at least this many pixels (of a small picture)...
+MIN_SHARE = 0.15  # ...and holds at least this share of all ink, else the marks are noise;
+SMALL_EXTENT = 0.15  # a main mark smaller than this share of the shorter side...
+SMALL_SHARE = 0.4  # ...must hold at least this share of the ink
+NEAR_FRACTION = 0.25  # strokes within this fraction of a stroke's size of it belong with it
 EIGHT = np.ones((3, 3), dtype=bool)  # 8-connectivity
 
 
@@ -61,10 +68,11 @@ class Ink:
 
 def find_ink(gray: np.ndarray) -> Ink:
     """float32 ``HxW`` grayscale in [0, 1], either polarity -> its strokes; raises ``NoDigit``."""
-    work = _light_on_dark(_shrink(gray, WORK_SIDE))
+    work = _without_impulses(_light_on_dark(_shrink(gray, WORK_SIDE)))
     strength, noise = _strength(work)
     peak = float(strength.max())
-    if peak < max(MIN_CONTRAST, BLANK_SIGMAS * noise):
+    sigmas = BLANK_SIGMAS if peak >= CLEAR_CONTRAST else FAINT_SIGMAS
+    if peak < max(MIN_CONTRAST, sigmas * noise):
         raise NoDigit("the image has no ink: it is blank, uniform or too faint to read")
     certain = max(NOISE_SIGMAS * noise, RELATIVE_THRESHOLD * peak)
     strong = strength > certain
@@ -106,6 +114,31 @@ def _light_on_dark(image: np.ndarray) -> np.ndarray:
     background = float(np.median(_border(image)))
     low, high = np.quantile(image, [0.002, 0.998])  # every pixel: a hairline can fall between samples
     return 1.0 - image if background - low > high - background else image
+
+
+def _without_impulses(image: np.ndarray) -> np.ndarray:
+    """The picture with salt-and-pepper noise (dust, dead pixels) replaced by the 3x3 median.
+
+    An impulse is a pixel that stands ``IMPULSE_STEP`` above (or below) at least seven of its eight
+    neighbours: a speck of one or two pixels. A stroke, however thin, has neighbours along it, so
+    only its two end pixels can look like one. Only impulses are replaced (a switching median
+    filter), and only in pictures with more than ``IMPULSE_SHARE`` of them; a picture with more than
+    ``NOISY_SHARE`` is mostly noise, and all of it is median-filtered (clumps of specks too).
+    """
+    padded = np.pad(image, 1, mode="edge")
+    height, width = image.shape
+    above = np.zeros(image.shape, dtype=np.int8)
+    below = np.zeros(image.shape, dtype=np.int8)
+    for dy, dx in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 2), (2, 0), (2, 1), (2, 2)):
+        step = image - padded[dy : dy + height, dx : dx + width]
+        above += step > IMPULSE_STEP
+        below += step < -IMPULSE_STEP
+    impulses = (above >= 7) | (below >= 7)
+    share = float(impulses.mean())
+    if share <= IMPULSE_SHARE:
+        return image
+    median = ndimage.median_filter(image, size=3, mode="nearest")
+    return median if share > NOISY_SHARE else np.where(impulses, median, image)
 
 
 def _background(image: np.ndarray) -> np.ndarray:
@@ -162,33 +195,48 @@ def _drop_edges(mask: np.ndarray) -> np.ndarray:
     depth = max(1, round(EDGE_DEPTH * min(mask.shape)))
     sizes = np.bincount(labels.ravel(), minlength=count + 1)
     edge = np.zeros(count + 1, dtype=bool)
-    for side, outer in (
+    for side, band in (
         (labels[0], labels[:depth]),
         (labels[-1], labels[-depth:]),
         (labels[:, 0], labels[:, :depth]),
         (labels[:, -1], labels[:, -depth:]),
     ):
         along = np.bincount(side, minlength=count + 1) > EDGE_COVER * len(side)
-        near = np.bincount(outer.ravel(), minlength=count + 1) > 0.5 * sizes
+        near = np.bincount(band.ravel(), minlength=count + 1) > 0.5 * sizes
         edge |= along & near
     edge[0] = True
     return mask & ~edge[labels]
 
 
-def _check_strokes(strong: np.ndarray, strength: np.ndarray, shorter_side: int) -> None:
-    """Raise ``NoDigit`` unless the certain ink holds one clear main stroke: noise gives specks.
+def _check_strokes(mask: np.ndarray, strength: np.ndarray, shorter_side: int) -> None:
+    """Raise ``NoDigit`` unless the ink holds one clear main mark: noise gives specks.
 
-    The biggest stroke must span ``MIN_EXTENT`` of the picture and hold ``MIN_SHARE`` of the certain
-    ink; when it spans less than ``SMALL_EXTENT``, it must hold ``SMALL_SHARE``. A small digit on
-    clean paper passes (it holds nearly all the ink); specks of noise, all alike, do not.
+    The main mark is the heaviest stroke with the strokes near it (within ``NEAR_FRACTION`` of its
+    size: the pieces of a pen that skips). It must span ``MIN_EXTENT`` of the picture (and
+    ``MIN_EXTENT_PX``) and hold ``MIN_SHARE`` of the ink; when it spans less than ``SMALL_EXTENT``,
+    it must hold ``SMALL_SHARE``.
+    A small digit on clean paper passes (it holds nearly all the ink); specks of noise, all alike
+    and each too small to gather the others, do not.
     """
-    labels, count = ndimage.label(strong, structure=EIGHT)
+    labels, count = ndimage.label(mask, structure=EIGHT)
     if count == 0:
         raise NoDigit("the image has no ink apart from its edges")
     mass = ndimage.sum_labels(strength, labels, np.arange(1, count + 1))
-    biggest = int(np.argmax(mass))
-    rows, cols = ndimage.find_objects(labels)[biggest]
-    extent = max(rows.stop - rows.start, cols.stop - cols.start) / shorter_side
-    share = mass[biggest] / mass.sum()
-    if extent < MIN_EXTENT or share < MIN_SHARE or (extent < SMALL_EXTENT and share < SMALL_SHARE):
+    boxes = ndimage.find_objects(labels)
+    main = boxes[int(np.argmax(mass))]
+    margin = NEAR_FRACTION * max(s.stop - s.start for s in main)
+    near = [i for i, box in enumerate(boxes) if overlaps(box, main, margin)]
+    rows = min(boxes[i][0].start for i in near), max(boxes[i][0].stop for i in near)
+    cols = min(boxes[i][1].start for i in near), max(boxes[i][1].stop for i in near)
+    extent_px = max(rows[1] - rows[0], cols[1] - cols[0])
+    extent, share = extent_px / shorter_side, mass[near].sum() / mass.sum()
+    small = extent < SMALL_EXTENT and share < SMALL_SHARE
+    if extent_px < MIN_EXTENT_PX or extent < MIN_EXTENT or share < MIN_SHARE or small:
         raise NoDigit("no digit found: the marks in the image are scattered specks, not strokes")
+
+
+def overlaps(box: tuple[slice, ...], other: tuple[slice, ...], margin: float) -> bool:
+    """Whether ``box`` meets ``other`` grown by ``margin`` on every side."""
+    return all(
+        b.start < o.stop + margin and b.stop > o.start - margin for b, o in zip(box, other, strict=True)
+    )

@@ -22,7 +22,7 @@ from scipy import ndimage
 
 from service.errors import NoDigit
 from service.images.decode import array_to_input, decode_image
-from service.images.ink import WORK_SIDE, Ink, find_ink
+from service.images.ink import WORK_SIDE, Ink, find_ink, overlaps
 from service.images.strokes import normalise_width
 
 __all__ = ["array_to_input", "decode_image", "digit_input", "normalize_digit", "preprocess_image"]
@@ -127,16 +127,9 @@ def _drop_specks(ink: Ink) -> np.ndarray:
     boxes = ndimage.find_objects(labels)
     main = boxes[int(np.argmax(mass))]
     margin = NEAR_FRACTION * max(s.stop - s.start for s in main)
-    near = np.array([_overlaps(box, main, margin) for box in boxes])
+    near = np.array([overlaps(box, main, margin) for box in boxes])
     keep = (mass >= 0.5 * mass.max()) | (near & (mass >= SPECK_FRACTION * mass.max()))
     return np.concatenate([[False], keep])[labels]
-
-
-def _overlaps(box: tuple[slice, ...], other: tuple[slice, ...], margin: float) -> bool:
-    """Whether ``box`` meets ``other`` grown by ``margin`` on every side."""
-    return all(
-        b.start < o.stop + margin and b.stop > o.start - margin for b, o in zip(box, other, strict=True)
-    )
 
 
 def _enlarge(patch: np.ndarray, min_side: int) -> np.ndarray:

@@ -117,3 +117,34 @@ def test_scale_maps_back_to_the_decoded_picture() -> None:
     assert ink.mask.shape == (96, 192) and ink.scale == pytest.approx(192 / 800)
     cols = np.flatnonzero(ink.mask.any(axis=0)) / ink.scale
     assert 380 < cols.mean() < 420
+
+
+def test_a_washed_out_digit_far_above_the_noise_is_found() -> None:
+    """Faint ink (8% contrast) counts when it stands far above the noise; a washed-out photo is not
+    blank paper."""
+    rng = np.random.default_rng(3)
+    img = paper((200, 200), level=200)
+    ImageDraw.Draw(img).line([(100, 40), (100, 160)], fill=184, width=8)
+    picture = np.clip(gray(img) + rng.normal(0, 0.002, (200, 200)), 0, 1).astype(np.float32)
+    ink = find_ink(picture)
+    rows = np.flatnonzero(ink.mask.any(axis=1)) / ink.scale
+    cols = np.flatnonzero(ink.mask.any(axis=0)) / ink.scale
+    assert rows[0] < 45 and rows[-1] > 155 and cols[0] >= 94 and cols[-1] <= 106
+
+
+def test_salt_and_pepper_is_removed_but_a_hairline_is_not_an_impulse() -> None:
+    """Dust and dead pixels are median-filtered away; a 1-px line has neighbours along it and stays."""
+    rng = np.random.default_rng(5)
+    img = paper((120, 120), level=255)
+    ImageDraw.Draw(img).line([(60, 20), (60, 100)], fill=0, width=1)
+    clean = gray(img)
+    assert find_ink(clean).mask[25:95, 58:63].any(axis=1).all(), "the hairline survives"
+    dusty = clean.copy()
+    speckled = rng.random(dusty.shape)
+    dusty[speckled < 0.04] = 0.0
+    ink = find_ink(dusty)
+    line = np.zeros(ink.mask.shape, dtype=bool)
+    line[20:101, 58:63] = True
+    assert ink.mask[line].any(axis=None) and ink.mask[25:95, 58:63].any(axis=1).all(), "the line stays"
+    left, before = int(ink.mask[~line].sum()), int((dusty < 0.5).sum())
+    assert left < 0.1 * before, f"{left} px of {before} px of dust left in the ink"
