@@ -40,11 +40,22 @@ class ServiceState:
         return self.models().get(name, version)
 
     async def classify(
-        self, images: np.ndarray, name: str | None = None, version: int | None = None
+        self,
+        images: np.ndarray,
+        name: str | None = None,
+        version: int | None = None,
+        *,
+        protocol: str = "http",
+        deadline_s: float | None = None,
     ) -> tuple[LoadedModel, np.ndarray]:
-        """``float32[N, 28, 28]`` -> (the version used, probabilities ``[N, 10]``), via its batcher."""
-        deadline_s = self.settings.request_timeout_ms / 1000
-        return await self.models().classify(images, name, version, deadline_s)
+        """``float32[N, 28, 28]`` -> (the version used, probabilities ``[N, 10]``), via its batcher.
+
+        The deadline is ``request_timeout_ms``, or the caller's own ``deadline_s`` if that is sooner;
+        ``protocol`` (http, grpc) labels the request for the batch metrics."""
+        budget_s = self.settings.request_timeout_ms / 1000
+        if deadline_s is not None:
+            budget_s = min(budget_s, deadline_s)
+        return await self.models().classify(images, name, version, budget_s, protocol)
 
     async def classify_and_judge(
         self, images: np.ndarray, name: str | None = None, version: int | None = None

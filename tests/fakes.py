@@ -107,10 +107,14 @@ class RecordingObserver:
 
     def __init__(self) -> None:
         self.batches: list[tuple[int, list[float], float]] = []
+        self.labels: list[list[str]] = []  # per batch, the label of each request in it
         self.rejected = 0
 
-    def on_batch(self, size: int, queue_wait_s: Sequence[float], infer_s: float) -> None:
+    def on_batch(
+        self, size: int, queue_wait_s: Sequence[float], infer_s: float, labels: Sequence[str] = ()
+    ) -> None:
         self.batches.append((size, list(queue_wait_s), infer_s))
+        self.labels.append(list(labels))
 
     def on_rejected(self) -> None:
         self.rejected += 1

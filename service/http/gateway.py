@@ -5,7 +5,8 @@ For each request, in one frame (four separate middlewares cost a wrapped ``send`
 * an id, taken from a safe ``X-Request-ID`` or made up, echoed in the response;
 * the body-size limit: refused at once from ``Content-Length``, else while the body streams in, so
   an oversized body is never held in memory;
-* admission control: past ``max_inflight`` POSTs in this worker, an immediate 503. The batcher's queue
+* admission control: past ``max_inflight`` POSTs in this worker (gRPC calls count too: the cap is a
+  shared :class:`~service.admission.Admission`), an immediate 503. The batcher's queue
   only fills when the model is the bottleneck; when the event loop itself is saturated (parsing,
   decoding), excess requests would otherwise wait in line and every caller would slow down. GETs
   (health, metrics, the page) are never refused;
@@ -34,6 +35,7 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.admission import Admission
 from service.errors import PayloadTooLarge, ServiceError
 from service.http.errors import error_body, is_v2, service_error_response, unexpected_error_response
 from service.http.logs import ACCESS, access
@@ -98,15 +100,21 @@ class Gateway:
         metrics: Metrics,
         security: SecurityHeaders,
         direct: Mapping[str, DirectHandler] | None = None,
+        admission: Admission | None = None,
     ) -> None:
+        """``admission``: a cap shared with other front doors (gRPC); else one of ``max_inflight``."""
         self.app, self.max_body_bytes, self.max_inflight = app, max_body_bytes, max_inflight
         self.metrics, self.security, self.direct = metrics, security, dict(direct or {})
-        self.inflight = 0
+        self.admission = admission if admission is not None else Admission(max_inflight)
         # Under overload most requests are refused, so the refusal is rendered once, not per request.
-        message = f"the service is at capacity ({max_inflight} requests in progress); retry"
+        message = f"the service is at capacity ({self.admission.limit} requests in progress); retry"
         self.refusals = {
             v2: orjson.dumps(error_body("/v2/" if v2 else "/", "overloaded", message)) for v2 in (False, True)
         }
+
+    @property
+    def inflight(self) -> int:
+        return self.admission.inflight
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -146,18 +154,17 @@ class Gateway:
             return await service_error_response(path, too_large)(scope, receive, send)
         if scope["method"] != "POST":
             return await self.app(scope, self._limited(receive), send)
-        if self.inflight >= self.max_inflight:
+        if not self.admission.enter():
             self.metrics.on_rejected()
             body = self.refusals[is_v2(path)]
             return await _send_json(send, 503, body, RETRY_AFTER)
-        self.inflight += 1
         try:
             if handler is not None:
                 await self._serve_direct(handler, scope, receive, send, path)
             else:
                 await self.app(scope, self._limited(receive), send)
         finally:
-            self.inflight -= 1
+            self.admission.leave()
 
     async def _serve_direct(
         self, handler: DirectHandler, scope: Scope, receive: Receive, send: Send, path: str

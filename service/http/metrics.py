@@ -56,14 +56,14 @@ class Metrics:
         r = self.registry
         self.requests = Counter(
             "digits_requests",
-            "HTTP requests by route, method and status.",
-            ["route", "method", "status"],
+            "Requests by route (gRPC: the method), method, status (gRPC: the code's name) and protocol.",
+            ["route", "method", "status", "protocol"],
             registry=r,
         )
         self.latency = Histogram(
             "digits_request_latency_seconds",
-            "HTTP request latency.",
-            ["route"],
+            "Request latency.",
+            ["route", "protocol"],
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
@@ -78,6 +78,12 @@ class Metrics:
             "digits_inference_seconds", "Time in onnxruntime per batch.", buckets=LATENCY_BUCKETS, registry=r
         )
         self.images = Counter("digits_images_classified", "Images classified.", registry=r)
+        self.batches = Counter(
+            "digits_batches",
+            "Model calls by the protocols of the requests in them (grpc+http: callers of both in one batch).",
+            ["protocols"],
+            registry=r,
+        )
         self.rejected = Counter("digits_overloaded_rejections", "Requests refused: queue full.", registry=r)
         self.uncertain = Counter(
             "digits_uncertain_predictions",
@@ -96,7 +102,8 @@ class Metrics:
             "digits_model_load_failures", "Model versions rejected at load or reload.", ["name"], registry=r
         )
         self._providers: dict[tuple[str, int], str] = {}
-        self._request_series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+        self._request_series: dict[tuple[str, str, int | str, str], tuple[Counter, Histogram]] = {}
+        self._batch_series: dict[frozenset[str], Counter] = {}
 
     def on_loaded(self, name: str, version: int, provider: str) -> None:
         self._providers[name, version] = provider
@@ -109,18 +116,29 @@ class Metrics:
     def on_load_failed(self, name: str) -> None:
         self.load_failures.labels(name).inc()
 
-    def observe_request(self, route: str, method: str, status: int, latency_s: float) -> None:
-        """``route`` is a route template or "unmatched", so label values stay few; so does ``method``."""
-        key = (route, method if method in HTTP_METHODS else "other", status)
+    def observe_request(
+        self, route: str, method: str, status: int | str, latency_s: float, protocol: str = "http"
+    ) -> None:
+        """``route`` is a route template, "unmatched" or a gRPC method, so label values stay few; so does
+        ``method``. ``status`` is the HTTP status, or the gRPC status code's name."""
+        key = (route, method if method in HTTP_METHODS else "other", status, protocol)
         if (series := self._request_series.get(key)) is None:  # .labels() costs ~5 µs per call
             series = self._request_series[key] = (
-                self.requests.labels(key[0], key[1], str(status)),
-                self.latency.labels(route),
+                self.requests.labels(key[0], key[1], str(status), protocol),
+                self.latency.labels(route, protocol),
             )
         series[0].inc()
         series[1].observe(latency_s)
 
-    def on_batch(self, size: int, queue_wait_s: Sequence[float], infer_s: float) -> None:
+    def on_batch(
+        self, size: int, queue_wait_s: Sequence[float], infer_s: float, labels: Sequence[str] = ()
+    ) -> None:
+        """``labels``: the protocol of each request in the batch (the label its caller gave the batcher)."""
+        protocols = frozenset(label for label in labels if label)
+        if (batches := self._batch_series.get(protocols)) is None:
+            name = "+".join(sorted(protocols)) or "unlabelled"
+            batches = self._batch_series[protocols] = self.batches.labels(name)
+        batches.inc()
         self.batch_size.observe(size)
         self.inference.observe(infer_s)
         self.images.inc(size)

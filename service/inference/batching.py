@@ -45,10 +45,13 @@ class BatchObserver(Protocol):
     """Hook for metrics; called on the event loop thread, after the callers have their results.
 
     ``size`` counts images; ``queue_wait_s`` holds, per request, the time from submit to the launch
-    of its batch; ``infer_s`` is the time spent in predict (all chunks).
+    of its batch; ``infer_s`` is the time spent in predict (all chunks); ``labels`` holds, per request,
+    the opaque label its caller gave ``submit``.
     """
 
-    def on_batch(self, size: int, queue_wait_s: Sequence[float], infer_s: float) -> None: ...
+    def on_batch(
+        self, size: int, queue_wait_s: Sequence[float], infer_s: float, labels: Sequence[str]
+    ) -> None: ...
 
     def on_rejected(self) -> None: ...
 
@@ -59,6 +62,7 @@ class _Request:
     future: asyncio.Future[np.ndarray]
     enqueued_s: float
     expires_s: float | None
+    label: str
 
 
 class Batcher:
@@ -128,11 +132,14 @@ class Batcher:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
 
-    async def submit(self, images: np.ndarray, deadline_s: float | None = None) -> np.ndarray:
+    async def submit(
+        self, images: np.ndarray, deadline_s: float | None = None, label: str = ""
+    ) -> np.ndarray:
         """Predict float32 ``[n, 28, 28]`` images; returns their ``[n, 10]`` rows in order.
 
         ``deadline_s`` is a budget in seconds from now; past it the caller gets
         :class:`DeadlineExceeded` and the request is dropped if it has not been launched yet.
+        ``label`` means nothing here: the observer is told each batch's labels (e.g. the protocols).
         """
         if not self._accepting:
             raise NotReady("the model is not accepting requests (not started or shutting down)")
@@ -145,7 +152,7 @@ class Batcher:
         future: asyncio.Future[np.ndarray] = loop.create_future()
         now = time.perf_counter()
         expires = None if deadline_s is None else now + deadline_s
-        self._queue.append(_Request(images, future, now, expires))
+        self._queue.append(_Request(images, future, now, expires, label))
         self._queued += len(images)
         self._wakeup.set()
         if deadline_s is None:
@@ -257,7 +264,7 @@ class Batcher:
             start = end
         if self._observer is not None:
             waits = [launched_s - request.enqueued_s for request in batch]
-            self._observer.on_batch(len(rows), waits, infer_s)
+            self._observer.on_batch(len(rows), waits, infer_s, [request.label for request in batch])
 
 
 def _expire(future: asyncio.Future[np.ndarray], deadline_s: float) -> None:

@@ -89,13 +89,20 @@ class ModelRepository:
         return self.default_model in self._models and bool(self._models[self.default_model])
 
     async def classify(
-        self, images: np.ndarray, name: str | None, version: int | None, deadline_s: float | None
+        self,
+        images: np.ndarray,
+        name: str | None,
+        version: int | None,
+        deadline_s: float | None,
+        label: str = "",
     ) -> tuple[LoadedModel, np.ndarray]:
-        """Classify on the requested version; if it was retired meanwhile, on its successor."""
+        """Classify on the requested version; if it was retired meanwhile, on its successor.
+
+        ``label`` goes to the batcher's observer with the request (the caller's protocol)."""
         for _ in range(3):
             model = self.get(name, version)
             try:
-                return model, await model.classify(images, deadline_s)
+                return model, await model.classify(images, deadline_s, label)
             except NotReady:
                 if not model.retired or version is not None:
                     raise

@@ -42,8 +42,8 @@ class LoadedModel:
     calibration: Calibration = field(default_factory=Calibration)
     retired: bool = False
 
-    async def classify(self, images: np.ndarray, deadline_s: float | None) -> np.ndarray:
-        return await self.batcher.submit(images, deadline_s=deadline_s)
+    async def classify(self, images: np.ndarray, deadline_s: float | None, label: str = "") -> np.ndarray:
+        return await self.batcher.submit(images, deadline_s=deadline_s, label=label)
 
     async def retire(self, drain_timeout_s: float = 30.0) -> None:
         """Stop taking requests and finish those in flight on this (old) session."""

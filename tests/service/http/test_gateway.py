@@ -102,7 +102,7 @@ def call(app: Gateway, method: str, url: str, root_path: str = "", **kwargs: Any
 
 
 def requests_total(app: Gateway, route: str, method: str, status: int) -> float | None:
-    labels = {"route": route, "method": method, "status": str(status)}
+    labels = {"route": route, "method": method, "status": str(status), "protocol": "http"}
     return app.metrics.registry.get_sample_value("digits_requests_total", labels)
 
 
@@ -315,7 +315,7 @@ def test_metrics_label_direct_routes_by_path_and_inner_ones_by_route_or_unmatche
     assert requests_total(routed, "/items/{item_id}", "GET", 200) == 1
     assert requests_total(routed, "/items/42", "GET", 200) is None, "raw paths would make unbounded labels"
     latency = app.metrics.registry.get_sample_value(
-        "digits_request_latency_seconds_count", {"route": "/predict"}
+        "digits_request_latency_seconds_count", {"route": "/predict", "protocol": "http"}
     )
     assert latency == 1
 
@@ -357,7 +357,7 @@ def test_a_client_that_disconnects_before_its_body_gets_nothing() -> None:
     assert handler.calls == 1
     assert sent == [], "nobody is left to answer"
     assert app.inflight == 0
-    labels = {"route": "/predict", "method": "POST", "status": "499"}
+    labels = {"route": "/predict", "method": "POST", "status": "499", "protocol": "http"}
     assert app.metrics.registry.get_sample_value("digits_requests_total", labels) == 1, "counted as 499"
 
 

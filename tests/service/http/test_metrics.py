@@ -77,10 +77,11 @@ def test_metrics_content(mnist_dir: Path) -> None:
         response = httpx.get(f"{url}/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     m = samples(response.text)
-    predict = (("method", "POST"), ("route", "/predict"))
+    predict = (("method", "POST"), ("protocol", "http"), ("route", "/predict"))
     assert m[("digits_requests_total", (*predict, ("status", "200")))] == 2
     assert m[("digits_requests_total", (*predict, ("status", "415")))] == 1
-    assert m[("digits_request_latency_seconds_count", (("route", "/predict"),))] == 3
+    assert m[("digits_request_latency_seconds_count", (("protocol", "http"), ("route", "/predict")))] == 3
+    assert m[("digits_batches_total", (("protocols", "http"),))] >= 1, "batches are counted by protocol"
     assert m[("digits_images_classified_total", ())] == 4
     assert m[("digits_inference_seconds_count", ())] >= 1
     assert m[("digits_queue_wait_seconds_count", ())] == 2

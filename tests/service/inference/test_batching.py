@@ -135,6 +135,25 @@ def test_requests_arriving_while_the_worker_is_busy_join_the_waiting_batch() -> 
     assert model.batch_sizes == [1, 5], f"late arrivals should top up the waiting batch: {model.batch_sizes}"
 
 
+def test_the_observer_gets_each_requests_label_in_batch_order() -> None:
+    model, observer = GatedModel(), RecordingObserver()
+
+    async def scenario() -> None:
+        batcher = await started(Batcher(model, max_batch_size=8, max_wait_ms=0, observer=observer))
+        first = asyncio.create_task(batcher.submit(tagged([1]), label="grpc"))
+        await worker_busy(model)
+        labels = ["http", "grpc", "http", ""]
+        later = [asyncio.create_task(batcher.submit(tagged([i]), label=k)) for i, k in enumerate(labels, 2)]
+        await asyncio.sleep(0)
+        model.release()
+        for task, i in zip([first, *later], range(1, 6), strict=True):
+            assert_own_rows(await task, [i])
+        await batcher.stop()
+
+    run(scenario)
+    assert observer.labels == [["grpc"], ["http", "grpc", "http", ""]], "labels mean nothing to the batcher"
+
+
 def test_wrong_number_of_rows_fails_every_caller_of_the_batch() -> None:
     async def scenario() -> list[Any]:
         batcher = await started(Batcher(WrongRowsModel(), max_batch_size=3, max_wait_ms=60_000))
