@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service.admission import Admission
 from service.api import admin, health, metrics, model_info, page, predict
 from service.config import Settings
 from service.errors import ModelLoadError
@@ -27,6 +28,7 @@ from service.inference.runtime import OrtOptions
 from service.inference.versions import BatchPolicy
 from service.state import ServiceState
 from service.v2 import routes as v2
+from service.v2.grpc_server import GrpcServer
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
     """Build the app. Pass ``repository`` to use one built elsewhere (tests)."""
     app_metrics = Metrics()
     state = ServiceState(settings, observer=app_metrics)
+    admission = Admission(settings.max_inflight_requests)  # one cap for HTTP and gRPC together
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +79,9 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
             why = "; ".join(f"{k}: {v}" for k, v in report.rejected.items()) or "no versions found"
             raise ModelLoadError(f"default model {settings.model_name} could not be loaded: {why}")
         state.repository, state.ready = repo, True
+        grpc_server = (
+            await _start_grpc(state, app_metrics, admission, app.version) if settings.grpc_port else None
+        )
         # Everything built so far (modules, the app, the loaded models) lives as long as the process.
         # Frozen, the collector stops re-scanning it: a full collection took ~50 ms, a p99 spike each.
         gc.collect()
@@ -88,6 +94,8 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
         try:
             yield
         finally:
+            if grpc_server is not None:  # drain gRPC calls; each ends by its deadline anyway
+                await grpc_server.stop(settings.request_timeout_ms / 1000)
             if stop_gc_log is not None:
                 stop_gc_log()
             state.ready = False
@@ -117,6 +125,7 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
         metrics=app_metrics,
         security=SecurityHeaders((app.docs_url, app.redoc_url)),
         direct=direct,
+        admission=admission,
     )
     if settings.cors_origins:
         app.front = CORSMiddleware(
@@ -127,3 +136,16 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
             expose_headers=["x-request-id"],
         )
     return app
+
+
+async def _start_grpc(
+    state: ServiceState, app_metrics: Metrics, admission: Admission, version: str
+) -> GrpcServer:
+    """The Open Inference Protocol over gRPC on ``grpc_port``; a port that cannot be had fails start-up."""
+    server = GrpcServer(state, app_metrics, admission, version)
+    try:
+        await server.start()
+    except BaseException:
+        await state.models().close()
+        raise
+    return server

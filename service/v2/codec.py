@@ -8,10 +8,14 @@ for as binary (``binary_data`` on the output, else ``binary_data_output`` on the
 The model takes one input, float32 ``[N, 28, 28]`` in [0, 1], and returns one output, named
 ``probabilities``: ``[N, 10]`` with softmax already applied (the ONNX graph's ``logits`` are not
 exposed, so the name says what the numbers are). Pure functions: no I/O, no state.
+
+The public ``check_*`` functions and :func:`from_bytes` are the input contract, shared with the gRPC
+codec (:mod:`service.v2.grpc_codec`), so both transports refuse the same requests with the same words.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,29 +101,40 @@ def encode_response(
 
 
 def _images(inputs: list[RequestInput], binary: bytes, input_name: str, max_images: int) -> np.ndarray:
-    if len(inputs) != 1 or inputs[0].name != input_name:
-        names = ", ".join(repr(i.name) for i in inputs)
-        raise InvalidInput(f"expected one input named {input_name!r}, got {names}")
+    check_input_names([i.name for i in inputs], input_name)
     tensor = inputs[0]
-    _check_header(tensor, max_images)
+    check_header(tensor.name, tensor.datatype, tensor.shape, max_images)
     size = (tensor.parameters or {}).get("binary_data_size")
     if size is None and binary:
         raise InvalidInput(f"{len(binary)} bytes follow the JSON but no input declares binary_data_size")
     values = _from_json(tensor) if size is None else _from_binary(tensor, size, binary)
-    return _check_values(values.reshape(tensor.shape))
+    return check_values(values.reshape(tensor.shape))
 
 
-def _check_header(tensor: RequestInput, max_images: int) -> None:
-    if tensor.datatype != DATATYPE:
-        raise InvalidInput(
-            f"input {tensor.name!r} has datatype {tensor.datatype}; this model takes {DATATYPE}"
-        )
-    if len(tensor.shape) != 3 or tuple(tensor.shape[1:]) != IMAGE_SHAPE:
-        raise InvalidInput(f"input {tensor.name!r} has shape {tensor.shape}; expected [N, 28, 28]")
-    if tensor.shape[0] == 0:
-        raise InvalidInput("no images in the request (the batch dimension is 0)")
-    if tensor.shape[0] > max_images:
-        raise TooManyImages(f"{tensor.shape[0]} images in one request; the limit is {max_images}")
+def check_input_names(names: list[str], input_name: str) -> None:
+    """Exactly one input, named as the model's."""
+    if len(names) != 1 or names[0] != input_name:
+        raise InvalidInput(f"expected one input named {input_name!r}, got {', '.join(map(repr, names))}")
+
+
+def check_header(name: str, datatype: str, shape: list[int], max_images: int) -> None:
+    """The datatype, the shape ``[N, 28, 28]`` and the number of images ``N``."""
+    if datatype != DATATYPE:
+        raise InvalidInput(f"input {name!r} has datatype {datatype}; this model takes {DATATYPE}")
+    if len(shape) != 3 or tuple(shape[1:]) != IMAGE_SHAPE:
+        raise InvalidInput(f"input {name!r} has shape {shape}; expected [N, 28, 28]")
+    if shape[0] <= 0:
+        raise InvalidInput(f"no images in the request (the batch dimension is {shape[0]})")
+    if shape[0] > max_images:
+        raise TooManyImages(f"{shape[0]} images in one request; the limit is {max_images}")
+
+
+def from_bytes(name: str, shape: list[int], data: bytes) -> np.ndarray:
+    """A tensor's raw bytes (little-endian FP32, row-major, unpadded) as float32, after a size check."""
+    expected = int(np.prod(shape)) * WIRE_DTYPE.itemsize
+    if len(data) != expected:
+        raise InvalidInput(f"input {name!r}: {expected} bytes of tensor data expected, got {len(data)}")
+    return np.frombuffer(data, dtype=WIRE_DTYPE).astype(np.float32)
 
 
 def _from_json(tensor: RequestInput) -> np.ndarray:
@@ -148,14 +163,10 @@ def _from_binary(tensor: RequestInput, size: object, binary: bytes) -> np.ndarra
             f"input {tensor.name!r}: binary_data_size is {size!r}; shape {tensor.shape} "
             f"as {DATATYPE} is {expected} bytes"
         )
-    if len(binary) != expected:
-        raise InvalidInput(
-            f"input {tensor.name!r}: {expected} bytes of tensor data expected, got {len(binary)}"
-        )
-    return np.frombuffer(binary, dtype=WIRE_DTYPE).astype(np.float32)
+    return from_bytes(tensor.name, tensor.shape, binary)
 
 
-def _check_values(images: np.ndarray) -> np.ndarray:
+def check_values(images: np.ndarray) -> np.ndarray:
     """Finite and in [0, 1], the model's input contract (pixel / 255); then float32."""
     bad = ~np.isfinite(images) | (images < 0) | (images > 1)
     if bad.any():
@@ -174,13 +185,16 @@ def _outputs(request: InferRequest) -> list[OutputSpec]:
 
 
 def _output(asked: RequestOutput, default: bool) -> OutputSpec:
-    if asked.name != OUTPUT:
-        raise InvalidInput(
-            f"unknown output {asked.name!r}; the model has one output, {OUTPUT!r} (softmax applied)"
-        )
-    if "classification" in (asked.parameters or {}):
-        raise InvalidInput("the classification extension is not supported; ask for the probabilities")
+    check_output(asked.name, asked.parameters or {})
     return OutputSpec(OUTPUT, _flag(asked.parameters, "binary_data", default))
+
+
+def check_output(name: str, parameters: Mapping[str, object]) -> None:
+    """An output asked for: it must be ours, without the classification extension."""
+    if name != OUTPUT:
+        raise InvalidInput(f"unknown output {name!r}; the model has one output, {OUTPUT!r} (softmax applied)")
+    if "classification" in parameters:
+        raise InvalidInput("the classification extension is not supported; ask for the probabilities")
 
 
 def _flag(parameters: dict[str, Any] | None, name: str, default: bool) -> bool:

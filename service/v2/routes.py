@@ -22,33 +22,25 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.codec import INLINE_DECODE_BYTES
 from service.api.deps import StateDep
-from service.config import Settings
 from service.errors import ModelNotFound, UnsupportedMediaType
-from service.inference.runtime import CUDA
-from service.inference.versions import LoadedModel
 from service.state import ServiceState
-from service.v2.codec import DATATYPE, OUTPUT, DecodedRequest, decode_request, encode_response
+from service.v2 import describe
+from service.v2.codec import DecodedRequest, decode_request, encode_response
 from service.v2.schemas import (
     INFER_BODY,
     INFER_RESPONSES,
-    ConfigTensor,
-    DynamicBatching,
     InferResponse,
-    InstanceGroup,
     ModelConfig,
     ModelMetadata,
     ModelReady,
     ServerLive,
     ServerMetadata,
     ServerReady,
-    TensorMetadata,
     v2_error_responses,
 )
 
 log = logging.getLogger(__name__)
 
-SERVER_NAME = "digit-service"
-PLATFORM, BACKEND = "onnxruntime_onnx", "onnxruntime"
 EXTENSIONS = ["binary_tensor_data", "model_configuration"]
 HEADER_LENGTH = "Inference-Header-Content-Length"
 
@@ -59,7 +51,7 @@ MODEL_ERRORS = v2_error_responses(404, 503)
 
 @router.get("", response_model=ServerMetadata, summary="Server metadata")
 async def server_metadata(request: Request) -> ServerMetadata:
-    return ServerMetadata(name=SERVER_NAME, version=request.app.version, extensions=EXTENSIONS)
+    return ServerMetadata(name=describe.SERVER_NAME, version=request.app.version, extensions=EXTENSIONS)
 
 
 @router.get("/health/live", response_model=ServerLive, summary="Liveness: the process is up")
@@ -77,12 +69,12 @@ async def server_ready(state: StateDep) -> ServerReady:
 
 @router.get("/models/{name}", response_model=ModelMetadata, responses=MODEL_ERRORS)
 async def model_metadata(name: str, state: StateDep) -> ModelMetadata:
-    return _metadata(state, state.model(name))
+    return describe.model_metadata(state, state.model(name))
 
 
 @router.get("/models/{name}/versions/{version}", response_model=ModelMetadata, responses=MODEL_ERRORS)
 async def model_version_metadata(name: str, version: str, state: StateDep) -> ModelMetadata:
-    return _metadata(state, state.model(name, _version(name, version)))
+    return describe.model_metadata(state, state.model(name, _version(name, version)))
 
 
 @router.get("/models/{name}/ready", response_model=ModelReady, responses=MODEL_ERRORS)
@@ -101,7 +93,7 @@ async def model_version_ready(name: str, version: str, state: StateDep) -> Model
 
 @router.get("/models/{name}/config", response_model=ModelConfig, responses=MODEL_ERRORS)
 async def model_config(name: str, state: StateDep) -> ModelConfig:
-    return _config(state.model(name), state.settings)
+    return describe.model_config(state.model(name), state.settings)
 
 
 @router.get(
@@ -110,7 +102,7 @@ async def model_config(name: str, state: StateDep) -> ModelConfig:
     responses=MODEL_ERRORS,
 )
 async def model_version_config(name: str, version: str, state: StateDep) -> ModelConfig:
-    return _config(state.model(name, _version(name, version)), state.settings)
+    return describe.model_config(state.model(name, _version(name, version)), state.settings)
 
 
 @router.post(
@@ -159,41 +151,7 @@ async def _decode(request: Request, input_name: str, max_images: int) -> Decoded
 
 
 def _version(name: str, text: str) -> int:
-    if not (text.isascii() and text.isdigit()):
+    version = describe.parse_version(name, text)
+    if version is None:  # an empty path segment never reaches a route; kept total for mypy
         raise ModelNotFound(f"model {name} has no version {text!r}; versions are whole numbers")
-    return int(text)
-
-
-def _metadata(state: ServiceState, model: LoadedModel) -> ModelMetadata:
-    sidecar = model.runtime.sidecar
-    return ModelMetadata(
-        name=model.name,
-        versions=[str(v) for v in state.models().versions(model.name)],
-        platform=PLATFORM,
-        inputs=[TensorMetadata(name=sidecar.input_name, datatype=DATATYPE, shape=sidecar.inputs[0].shape)],
-        outputs=[TensorMetadata(name=OUTPUT, datatype=DATATYPE, shape=sidecar.outputs[0].shape)],
-    )
-
-
-def _config(model: LoadedModel, settings: Settings) -> ModelConfig:
-    """Triton's config: dims exclude the batch; max_batch_size is the most images one request may carry."""
-    sidecar = model.runtime.sidecar
-    return ModelConfig(
-        name=model.name,
-        platform=PLATFORM,
-        backend=BACKEND,
-        max_batch_size=settings.max_images_per_request,
-        input=[
-            ConfigTensor(
-                name=sidecar.input_name, data_type=f"TYPE_{DATATYPE}", dims=sidecar.inputs[0].shape[1:]
-            )
-        ],
-        output=[ConfigTensor(name=OUTPUT, data_type=f"TYPE_{DATATYPE}", dims=sidecar.outputs[0].shape[1:])],
-        dynamic_batching=DynamicBatching(
-            preferred_batch_size=[settings.max_batch_size],
-            max_queue_delay_microseconds=round(settings.max_batch_wait_ms * 1000),
-        ),
-        instance_group=[
-            InstanceGroup(count=1, kind="KIND_GPU" if model.runtime.provider == CUDA else "KIND_CPU")
-        ],
-    )
+    return version
