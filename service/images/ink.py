@@ -37,6 +37,8 @@ WEAK_FRACTION = 0.2  # ...and reaches this fraction of the strongest ink; kept w
 IMPULSE_STEP = 0.25  # a pixel this far above or below nearly all its neighbours is an impulse...
 IMPULSE_SHARE = 0.01  # ...and in a picture with more than this share of them, they are replaced;
 NOISY_SHARE = 0.05  # with more than this share, the whole picture is median-filtered
+GRAIN = 0.002  # a picture whose pixel-to-pixel noise exceeds this (half a grey level) is noisy...
+SMOOTH_PX = 0.7  # ...and is smoothed this much (Gaussian sigma, analysis pixels) before thresholds
 MIN_HEADROOM = 0.2  # ink is measured against the room above the background, amplified at most 5x
 BACKGROUND_SIDE = 48  # the background is estimated at about this resolution (shorter side)
 EDGE_COVER = 1 / 3  # a mark along more than this share of a side of the picture...
@@ -163,13 +165,24 @@ def _background(image: np.ndarray) -> np.ndarray:
 
 
 def _strength(image: np.ndarray) -> tuple[np.ndarray, float]:
-    """Ink above the background as a fraction of the headroom, and the noise level (robust sigma)."""
+    """Ink above the background as a fraction of the headroom, and the noise level (robust sigma).
+
+    A noisy picture (pixel-to-pixel noise above ``GRAIN``) is smoothed first by a Gaussian of
+    ``SMOOTH_PX``, narrower than any stroke at this resolution: sensor noise in a dim photo otherwise
+    breaks strokes into specks. Clean pictures (drawings, screenshots) keep their sharp edges.
+    """
+    if _robust_sigma(image - ndimage.uniform_filter(image, 3, mode="nearest")) > GRAIN:
+        image = ndimage.gaussian_filter(image, SMOOTH_PX, mode="nearest")
     background = _background(image)
     # For ink on paper this is 1 - ink/paper reflectance: the same in shade as in light.
     strength = (image - background) / np.maximum(1.0 - background, MIN_HEADROOM)
-    sample = _sample(strength)
-    noise = 1.4826 * float(np.median(np.abs(sample - np.median(sample))))
-    return strength.astype(np.float32), noise
+    return strength.astype(np.float32), _robust_sigma(strength)
+
+
+def _robust_sigma(values: np.ndarray) -> float:
+    """The standard deviation of the bulk of ``values``, from their median absolute deviation."""
+    sample = _sample(values)
+    return 1.4826 * float(np.median(np.abs(sample - np.median(sample))))
 
 
 def _hysteresis(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
