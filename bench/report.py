@@ -45,6 +45,31 @@ def batch_table(batch: dict[str, Any], ort: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def protocols_table(protocols: dict[str, Any], ort: list[dict[str, Any]]) -> str:
+    """gRPC, REST v2 and /predict side by side, per images per call and concurrency."""
+    medians: dict[str, list[dict[str, Any]]] = protocols["medians"]
+    ceiling = next((p["images_per_s"] for p in ort if p["batch"] == 64), None)
+    rows = [
+        f"{'images':>6} {'conc':>5} {'protocol':<8} {'calls/s':>8} {'images/s':>9} {'p50 ms':>8} "
+        f"{'p99 ms':>9} {'errors':>6} {'vs v2':>6} {'vs ORT':>7}"
+    ]
+    for images in protocols["images_per_call"]:
+        rest = {p["concurrency"]: p["rps"] for p in medians[f"v2-{images}"]}
+        for c in sorted(rest):
+            for name in ("grpc", "v2", "predict"):
+                p = next(p for p in medians[f"{name}-{images}"] if p["concurrency"] == c)
+                rate = p["rps"] * images
+                vs_rest = f"{p['rps'] / rest[c]:5.2f}x" if rest[c] else "     -"
+                vs_ort = f"{rate / ceiling:6.0%}" if ceiling and images == 64 else "     -"
+                rows.append(
+                    f"{images:>6} {c:>5} {name:<8} {p['rps']:>8.0f} {rate:>9.0f} {p['p50_ms']:>8.2f} "
+                    f"{p['p99_ms']:>9.2f} {p['errors']:>6} {vs_rest:>6} {vs_ort:>7}"
+                )
+    share = protocols["client_cpu_share_max"]
+    rows.append(f"(h2load, the client, used at most {share:.0%} of one core in any of these runs)")
+    return "\n".join(rows)
+
+
 def ort_table(ort: list[dict[str, Any]]) -> str:
     rows = [f"{'batch':>5} {'images/s':>9} {'ms/batch':>9}"]
     rows += [f"{p['batch']:>5} {p['images_per_s']:>9.0f} {p['ms_per_batch']:>9.3f}" for p in ort]
@@ -144,6 +169,11 @@ def render(results: dict[str, Any], targets: list[Target]) -> str:
         parts.append(
             f"{results['batch64']['images_per_request']} images per request, medians:\n"
             + batch_table(results["batch64"], results.get("ort", []))
+        )
+    if "protocols" in results:
+        parts.append(
+            "gRPC against REST on one service (h2load, closed loop), medians:\n"
+            + protocols_table(results["protocols"], results.get("ort", []))
         )
     if "overload" in results:
         parts.append("Overload (h2load, rate-limited clients):\n" + overload_lines(results["overload"]))

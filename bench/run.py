@@ -3,9 +3,11 @@
 Parts (``--only`` picks some): ``service`` (as configured), ``nobatch`` (the same with batching off)
 and ``naive`` (bench/servers/naive.py) are swept with wrk over ``--concurrency``, one image per request;
 ``batch64`` sends 64-image requests; ``ort`` times onnxruntime in process (the ceiling); ``overload``
-drives a small-queue service at ~4x its saturation. Servers run on 127.0.0.1 on free ports and are
-stopped by PID, also on Ctrl-C. Prints tables, writes ``bench/results/<timestamp>.json``, ``latest.json``
-and ``latest.png``. ``DIGITS_*`` variables in the environment apply to the service (and to ``ort``).
+drives a small-queue service at ~4x its saturation; ``grpc`` compares the Open Inference Protocol over
+gRPC with REST ``/v2/.../infer`` and ``/predict`` on one service (h2load). Servers run on 127.0.0.1
+on free ports and are stopped by PID, also on Ctrl-C. Prints tables, writes
+``bench/results/<timestamp>.json``, ``latest.json`` and ``latest.png``. ``DIGITS_*`` variables in the
+environment apply to the service (and to ``ort``).
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from bench.load.h2load import h2load_path
 from bench.load.wrk import wrk_path
 from bench.parts import SPECS, SWEPT, ort_part, overload_part, run_sweeps
 from bench.plot import plot_sweep
+from bench.protocols import protocols_part
 from bench.report import render, save
 from bench.servers import launch
 from bench.servers.naive import latest_model
 from bench.targets import evaluate
 
-PARTS = ("service", "nobatch", "naive", "batch64", "ort", "overload")
+PARTS = ("service", "nobatch", "naive", "batch64", "ort", "overload", "grpc")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -62,6 +65,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="also sweep the service with other settings, e.g. intra2:ORT_INTRA_OP_THREADS=2 (repeatable)",
     )
     p.add_argument("--pin-client", metavar="CPUS", help="run wrk under taskset -c CPUS (e.g. 1)")
+    p.add_argument(
+        "--grpc-duration", type=float, default=5.0, help="seconds measured per point of the grpc part"
+    )
+    p.add_argument(
+        "--grpc-concurrency", type=int, nargs="+", default=[1, 64], help="connections for the grpc part"
+    )
     p.add_argument("--overload-duration", type=float, default=5.0, help="seconds of overload")
     p.add_argument("--overload-factor", type=float, default=4.0, help="offered load / saturation")
     p.add_argument(
@@ -76,6 +85,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.duration, args.warmup, args.repeats = 2.0, 0.0, 1
+        args.grpc_duration = min(args.grpc_duration, 2.0)
         args.overload_duration = min(args.overload_duration, 2.0)
     return args
 
@@ -141,14 +151,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     needs_wrk = set(args.only) & {*SWEPT, "batch64", "overload"}
     if needs_wrk and wrk_path() is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (or run --only ort)")
-    if "overload" in args.only and h2load_path() is None:
-        sys.exit("h2load is not installed: apt-get install -y nghttp2-client (or leave out overload)")
+    if {"overload", "grpc"} & set(args.only) and h2load_path() is None:
+        sys.exit(
+            "h2load is not installed: apt-get install -y nghttp2-client (or leave out overload and grpc)"
+        )
     digits, work_dir = load_digits(), args.results_dir / "tmp"
     results = header(args, argv)
     with sigterm_as_interrupt():
         if "ort" in args.only:
             results["ort"] = ort_part(args, digits)
         results.update(run_sweeps(args, digits, work_dir))
+        if "grpc" in args.only:
+            results["protocols"] = protocols_part(args, digits, work_dir / "protocols")
         if "overload" in args.only:
             results["overload"] = overload_part(args, digits, work_dir)
     finish(results, args)

@@ -51,6 +51,32 @@ def batch_target(results: dict[str, Any]) -> Target:
     )
 
 
+def protocol_targets(results: dict[str, Any]) -> list[Target]:
+    """gRPC's 64-image calls against raw ORT at batch 64 (best concurrency), and its one-image calls at
+    c=64 against REST /v2 infer's, from the same run."""
+    medians = results.get("protocols", {}).get("medians", {})
+    ort64 = next((p for p in results.get("ort", []) if p["batch"] == 64), None)
+    best = max((p["rps"] * 64 for p in medians.get("grpc-64", [])), default=None)
+    share = best / ort64["images_per_s"] if best is not None and ort64 else None
+    grpc1 = next((p for p in medians.get("grpc-1", []) if p["concurrency"] == 64), None)
+    rest1 = next((p for p in medians.get("v2-1", []) if p["concurrency"] == 64), None)
+    ratio = grpc1["rps"] / rest1["rps"] if grpc1 and rest1 and rest1["rps"] else None
+    return [
+        _check(
+            "gRPC 64-image calls, images/s / raw ORT batch 64",
+            share,
+            ">= 0.9",
+            share is not None and share >= 0.9,
+        ),
+        _check(
+            "gRPC 1-image calls c=64, calls/s / REST v2 infer",
+            ratio,
+            ">= 1",
+            ratio is not None and ratio >= 1,
+        ),
+    ]
+
+
 def overload_targets(results: dict[str, Any]) -> list[Target]:
     overload = results.get("overload")
     if not overload:
@@ -74,4 +100,9 @@ OVERLOAD_LIMITS = [
 
 
 def evaluate(results: dict[str, Any]) -> list[Target]:
-    return [*sweep_targets(results), batch_target(results), *overload_targets(results)]
+    return [
+        *sweep_targets(results),
+        batch_target(results),
+        *protocol_targets(results),
+        *overload_targets(results),
+    ]

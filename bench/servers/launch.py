@@ -30,8 +30,12 @@ class ServerSpec:
 
 
 def service(name: str, **settings: object) -> ServerSpec:
-    """The real service; ``settings`` become ``DIGITS_*`` variables over the caller's environment."""
+    """The real service; ``settings`` become ``DIGITS_*`` variables over the caller's environment.
+
+    No gRPC server unless ``grpc_port`` is given: several services run at once, and one port shared
+    through ``SO_REUSEPORT`` would mix them."""
     env = {f"DIGITS_{key.upper()}": str(value) for key, value in settings.items()}
+    env.setdefault("DIGITS_GRPC_PORT", "0")
     env.setdefault("DIGITS_MODEL_REPOSITORY", os.environ.get("DIGITS_MODEL_REPOSITORY", str(ROOT / "models")))
     return ServerSpec(name, "service", env)
 
