@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from scripts import settings_doc
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
 from service.config import Settings
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "settings_doc.py"
+
+
+def load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("settings_doc", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+settings_doc = load_script()
 
 
 def test_the_committed_page_is_current() -> None:
@@ -19,7 +37,7 @@ def test_every_setting_has_a_row_with_its_docstring() -> None:
         assert field.description and field.description.split()[0] in row, f"{name} has no meaning"
 
 
-def test_check_mode_fails_on_a_stale_page(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_check_mode_fails_on_a_stale_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     stale = tmp_path / "configuration.md"
     stale.write_text("# Configuration\n")
     monkeypatch.setattr(settings_doc, "PAGE", stale)
