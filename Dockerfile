@@ -50,6 +50,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     ORT_DISABLE_TELEMETRY=1 \
     DIGITS_HOST=0.0.0.0 \
     DIGITS_PORT=8000 \
+    DIGITS_GRPC_PORT=8001 \
     DIGITS_WORKERS=1 \
     DIGITS_ORT_INTRA_OP_THREADS=1 \
     DIGITS_ORT_INTER_OP_THREADS=1 \
@@ -64,7 +65,8 @@ RUN env -u PYTHONDONTWRITEBYTECODE python -c "import service.__main__, service.a
 uvicorn.protocols.http.auto, uvicorn.protocols.websockets.auto, uvicorn.lifespan.on, uvicorn.supervisors; \
 from PIL import Image; Image.init()"
 USER ${APP_UID}:${APP_UID}
-EXPOSE 8000
+# 8000: HTTP (REST, the page, /metrics); 8001: the Open Inference Protocol over gRPC (h2c).
+EXPOSE 8000 8001
 # Shell form on purpose: ${DIGITS_PORT} is expanded when the check runs.
 # hadolint ignore=DL3025
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
@@ -113,6 +115,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     ORT_DISABLE_TELEMETRY=1 \
     DIGITS_HOST=0.0.0.0 \
     DIGITS_PORT=8000 \
+    DIGITS_GRPC_PORT=8001 \
     DIGITS_WORKERS=1 \
     DIGITS_PROVIDER=cuda \
     DIGITS_MODEL_REPOSITORY=/app/models
@@ -121,7 +124,7 @@ COPY service/ service/
 COPY models/ models/
 RUN python -m compileall -q service
 USER ${APP_UID}:${APP_UID}
-EXPOSE 8000
+EXPOSE 8000 8001
 # Shell form on purpose: ${DIGITS_PORT} is expanded when the check runs.
 # hadolint ignore=DL3025
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \

@@ -5,6 +5,8 @@
 #    runs `docker compose up` (the api service only) until /readyz answers 200; --keep-up leaves it.
 # 2. Then, against the running container:
 #    - two real digit images POSTed to /predict come back as the right digits;
+#    - over gRPC (port 8001, from inside the container, where grpcio and tritonclient are): the health
+#      check says SERVING and ModelInfer classifies a digit;
 #    - a 1.5 MB upload, which the service spills to /tmp, is refused with a 4xx, not a 500
 #      (the root filesystem is read-only and /tmp a tmpfs);
 #    - every process in the container runs as a non-root user; the root filesystem is read-only;
@@ -45,11 +47,13 @@ trap teardown EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# With host networking the container binds 8000 on this machine; anything already there would
-# answer our checks instead.
-if (exec 3<>/dev/tcp/127.0.0.1/8000) 2>/dev/null; then
-  fail "something already listens on 127.0.0.1:8000; stop it first (the container uses host networking)"
-fi
+# With host networking the container binds 8000 and 8001 on this machine; anything already there would
+# answer our checks instead (or keep the container's gRPC server from starting).
+for port in 8000 8001; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+    fail "something already listens on 127.0.0.1:$port; stop it first (the container uses host networking)"
+  fi
+done
 
 bash "$TOOL" --project . --url /readyz --keep-up
 
@@ -64,6 +68,23 @@ curl -sS --fail-with-body --max-time 30 -F "file=@$DIGITS_DIR/stroke-00003.png" 
 DIGITS=$(python3 -c 'import json, sys; print(*(p["digit"] for p in json.load(sys.stdin)["predictions"]))' <"$SCRATCH/predict.json")
 [[ $DIGITS == "3 7" ]] || fail "predicted digits '$DIGITS', expected '3 7': $(cat "$SCRATCH/predict.json")"
 say "  predicted: $DIGITS"
+
+say "gRPC on 8001: health check and ModelInfer (from inside the container)"
+podman exec "$CID" python -c '
+import numpy as np, tritonclient.grpc as triton
+from grpc_health.v1 import health_pb2 as h, health_pb2_grpc as hg
+import grpc
+with grpc.insecure_channel("127.0.0.1:8001") as channel:
+    status = hg.HealthStub(channel).Check(h.HealthCheckRequest(), timeout=10).status
+assert status == h.HealthCheckResponse.SERVING, status
+client = triton.InferenceServerClient("127.0.0.1:8001")
+x = triton.InferInput("pixels", [1, 28, 28], "FP32")
+x.set_data_from_numpy(np.zeros((1, 28, 28), np.float32))
+p = client.infer("mnist-lstm", [x]).as_numpy("probabilities")
+assert p.shape == (1, 10) and abs(float(p.sum()) - 1) < 1e-4, p
+print("SERVING; ModelInfer answered", p.shape)
+' >"$SCRATCH/grpc.txt" 2>&1 || fail "gRPC check failed: $(tail -n 5 "$SCRATCH/grpc.txt")"
+say "  $(tail -n 1 "$SCRATCH/grpc.txt")"
 
 say "POST /predict with a 1.5 MB non-image (spills to /tmp)"
 head -c 1500000 /dev/urandom >"$SCRATCH/noise.png"

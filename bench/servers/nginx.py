@@ -3,7 +3,8 @@
 deploy/nginx.conf is the http-context file that compose mounts into the nginx image. The deploy
 tests and the benchmark's overload part point its one upstream ``server`` line at local backends
 (keeping every parameter) and its ``listen`` at a free port, then wrap it in a minimal main config
-whose pid, logs and temp paths all live under the prefix.
+whose pid, logs and temp paths all live under the prefix. Its gRPC part (the end of the file) is
+rendered the same way when gRPC backends are given, and left out otherwise.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ NGINX_CONF = ROOT / "deploy" / "nginx.conf"
 # Host:port, then the peer parameters (max_fails=..., fail_timeout=...) that every backend keeps.
 _SERVER = re.compile(r"^([ \t]*)server[ \t]+replica:8000([ \t][^;]*)?;", re.MULTILINE)
 _LISTEN = re.compile(r"^([ \t]*)listen[ \t]+8080;", re.MULTILINE)
+_GRPC_PART = re.compile(r"^# ---- gRPC:.*", re.MULTILINE | re.DOTALL)
+_GRPC_SERVER = re.compile(r"^([ \t]*)server[ \t]+replica:8001([ \t][^;]*)?;", re.MULTILINE)
+_GRPC_LISTEN = re.compile(r"^([ \t]*)listen[ \t]+8081[ \t]+http2;", re.MULTILINE)
 _INFLIGHT = re.compile(r"^([ \t]*limit_conn[ \t]+digits_inflight[ \t]+)\d+;", re.MULTILINE)
 # Which backends answered each request: "127.0.0.1:1, 127.0.0.1:2" when nginx retried.
 ACCESS_LOG_FORMAT = "$status $request_time [$upstream_addr] [$upstream_status]"
@@ -51,20 +55,39 @@ def nginx_binary() -> str | None:
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
 
-def render_site(backends: Sequence[str], port: int, max_inflight: int | None = None) -> str:
+def render_site(
+    backends: Sequence[str],
+    port: int,
+    max_inflight: int | None = None,
+    grpc: tuple[Sequence[str], int] | None = None,
+) -> str:
     """deploy/nginx.conf with one ``server`` line per ``host:port`` backend and ``listen`` on ``port``;
-    ``max_inflight``, if given, replaces the cap on POSTs in flight."""
+    ``max_inflight``, if given, replaces the cap on POSTs in flight. ``grpc`` = ``(backends, port)``
+    keeps the gRPC part, pointed at those gRPC backends and listening on that port."""
     text = NGINX_CONF.read_text(encoding="utf-8")
-    servers = _SERVER.findall(text)
-    assert len(servers) == 1, f"{NGINX_CONF} should have one 'server replica:8000 ...;' line, has {servers}"
-    indent, params = servers[0]
-    lines = "\n".join(f"{indent}server {backend}{params};" for backend in backends)
-    text = _SERVER.sub(lambda _: lines, text)
-    text, listens = _LISTEN.subn(rf"\1listen 127.0.0.1:{port};", text)
-    assert listens == 1, f"{NGINX_CONF} should have one 'listen 8080;' line"
+    grpc_part = _GRPC_PART.search(text)
+    assert grpc_part, f"{NGINX_CONF} should end with its '# ---- gRPC: ...' part"
+    text = _substitute(text[: grpc_part.start()], _SERVER, backends, _LISTEN, f"listen 127.0.0.1:{port};")
     if max_inflight is not None:
         text, limits = _INFLIGHT.subn(rf"\g<1>{max_inflight};", text)
         assert limits == 1, f"{NGINX_CONF} should have one 'limit_conn digits_inflight N;' line"
+    if grpc is not None:
+        listen = f"listen 127.0.0.1:{grpc[1]} http2;"
+        text += _substitute(grpc_part.group(0), _GRPC_SERVER, grpc[0], _GRPC_LISTEN, listen)
+    return text
+
+
+def _substitute(
+    text: str, server: re.Pattern[str], backends: Sequence[str], listen: re.Pattern[str], listen_line: str
+) -> str:
+    """The one upstream ``server`` line as one line per backend (same parameters), the one ``listen``."""
+    servers = server.findall(text)
+    assert len(servers) == 1, f"{NGINX_CONF}: expected one '{server.pattern}' line, found {servers}"
+    indent, params = servers[0]
+    lines = "\n".join(f"{indent}server {backend}{params};" for backend in backends)
+    text = server.sub(lambda _: lines, text)
+    text, listens = listen.subn(rf"\1{listen_line}", text)
+    assert listens == 1, f"{NGINX_CONF}: expected one '{listen.pattern}' line"
     return text
 
 
@@ -81,9 +104,15 @@ server {{
 """
 
 
-def write_config(prefix: Path, backends: Sequence[str], port: int, max_inflight: int | None = None) -> Path:
+def write_config(
+    prefix: Path,
+    backends: Sequence[str],
+    port: int,
+    max_inflight: int | None = None,
+    grpc: tuple[Sequence[str], int] | None = None,
+) -> Path:
     """Write site.conf and the main nginx.conf under ``prefix``; return the main config's path."""
-    return _write(prefix, render_site(backends, port, max_inflight))
+    return _write(prefix, render_site(backends, port, max_inflight, grpc))
 
 
 def write_floor_config(prefix: Path, port: int) -> Path:

@@ -37,7 +37,8 @@ def test_plain_up_starts_only_the_api(services: dict[str, Any]) -> None:
 
 def test_api_service(services: dict[str, Any]) -> None:
     api = services["api"]
-    assert api["ports"] == ["8000:8000"]
+    assert api["ports"] == ["8000:8000", "8001:8001"], "HTTP, and the Open Inference Protocol over gRPC"
+    assert api["environment"]["DIGITS_GRPC_PORT"] == "8001"
     assert api["build"]["target"] == "runtime"
     assert api["restart"] == "unless-stopped"
     assert {"cpus", "memory"} <= api["deploy"]["resources"]["limits"].keys()
@@ -57,7 +58,7 @@ def test_scale_profile_puts_replicas_behind_nginx(services: dict[str, Any]) -> N
     assert services["replica"]["deploy"]["replicas"] >= 2
     assert "ports" not in services["replica"], "replicas are reached through nginx only"
     lb = services["lb"]
-    assert lb["ports"] == ["8080:8080"]
+    assert lb["ports"] == ["8080:8080", "8081:8081"], "REST, and gRPC (deploy/nginx.conf's http2 listener)"
     assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in lb["volumes"]
     assert lb["depends_on"]["replica"]["condition"] == "service_healthy"
 
@@ -71,6 +72,8 @@ def test_train_and_gpu_profiles(services: dict[str, Any]) -> None:
     (device,) = gpu["deploy"]["resources"]["reservations"]["devices"]
     assert device["capabilities"] == ["gpu"] and device["driver"] == "nvidia"
     assert gpu["environment"]["DIGITS_PROVIDER"] == "cuda"
+    published = [p.split(":")[0] for svc in services.values() for p in svc.get("ports", [])]
+    assert len(published) == len(set(published)), f"two services publish one host port: {published}"
 
 
 def test_build_targets_exist_and_runtime_needs_no_later_stage(services: dict[str, Any]) -> None:

@@ -55,7 +55,9 @@ def test_deployment_runs_non_root_read_only_with_probes() -> None:
     )
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert [p["containerPort"] for p in container["ports"]] == [8000]
+    assert [(p["name"], p["containerPort"]) for p in container["ports"]] == [("http", 8000), ("grpc", 8001)]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env.get("DIGITS_GRPC_PORT") == "8001", "the gRPC port the container declares"
     assert {"requests", "limits"} <= container["resources"].keys(), "requests and limits are both needed"
 
 
@@ -70,6 +72,10 @@ def test_service_hpa_and_pdb_point_at_the_deployment() -> None:
     assert (target["kind"], target["name"]) == ("Deployment", deployment["metadata"]["name"])
     assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
     assert pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"], "the PDB would block every drain"
+    container_ports = {p["name"] for p in deployment["spec"]["template"]["spec"]["containers"][0]["ports"]}
+    assert {p["targetPort"] for p in service["spec"]["ports"]} <= container_ports, "a port targets nothing"
+    (grpc,) = [p for p in service["spec"]["ports"] if p["name"] == "grpc"]
+    assert grpc["appProtocol"] == "kubernetes.io/h2c", "gRPC is HTTP/2 without TLS"
 
 
 def test_inference_service_is_a_custom_v2_predictor() -> None:
@@ -82,9 +88,12 @@ def test_inference_service_is_a_custom_v2_predictor() -> None:
     predictor = isvc["spec"]["predictor"]
     (container,) = predictor["containers"]
     assert container["name"] == "kserve-container", "KServe finds a custom predictor by this name"
-    assert [p["containerPort"] for p in container["ports"]] == [8000]
+    # Two ports need RawDeployment: Knative (KServe's default Serverless mode) allows one per container.
+    assert isvc["metadata"]["annotations"]["serving.kserve.io/deploymentMode"] == "RawDeployment"
+    assert [(p["name"], p["containerPort"]) for p in container["ports"]] == [("http", 8000), ("h2c", 8001)]
     env = {e["name"]: e.get("value") for e in container["env"]}
     assert env.get("PROTOCOL") == "v2", "a custom predictor declares the Open Inference Protocol via PROTOCOL"
+    assert env.get("DIGITS_GRPC_PORT") == "8001"
     assert (
         container["image"] == _load("deployment.yaml")["spec"]["template"]["spec"]["containers"][0]["image"]
     )

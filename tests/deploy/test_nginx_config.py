@@ -22,7 +22,8 @@ def test_nginx_accepts_the_config(tmp_path: Path) -> None:
     nginx = nginx_binary()
     if nginx is None:
         pytest.skip("nginx is not installed (apt-get install -y nginx)")
-    conf = write_config(tmp_path, ["127.0.0.1:18001", "127.0.0.1:18002"], free_port())
+    grpc = (["127.0.0.1:18003", "127.0.0.1:18004"], free_port())
+    conf = write_config(tmp_path, ["127.0.0.1:18001", "127.0.0.1:18002"], free_port(), grpc=grpc)
     result = check_config(nginx, conf)
     assert result.returncode == 0, f"nginx -t rejected {NGINX_CONF}: {result.stderr}"
 
@@ -50,3 +51,14 @@ def test_policy_least_conn_keepalive_and_retries() -> None:
     assert "http_503" not in retry_on, "a retried 503 counts towards max_fails: overload would empty the pool"
     assert int(_directive(text, "proxy_next_upstream_tries")[0]) >= 2, "a failed attempt needs a retry"
     assert _directive(text, "listen") == ["8080"], "compose publishes nginx on 8080"
+
+
+def test_grpc_is_proxied_call_by_call_over_h2c_with_the_same_cap_and_retries() -> None:
+    text = NGINX_CONF.read_text()
+    grpc = text[text.index("# ---- gRPC:") :]
+    assert re.search(r"^\s*listen 8081 http2;", grpc, re.MULTILINE), "compose publishes gRPC on 8081, HTTP/2"
+    assert _directive(grpc, "grpc_pass") == ["grpc://digits_grpc"]
+    assert re.search(r"^\s*server replica:8001 max_fails=\d+ fail_timeout=", grpc, re.MULTILINE)
+    assert _directive(grpc, "limit_conn") == _directive(text, "limit_conn"), "one cap for REST and gRPC"
+    assert {"error", "timeout", "non_idempotent"} <= set(_directive(grpc, "grpc_next_upstream"))
+    assert float(_directive(grpc, "grpc_read_timeout")[0].rstrip("s")) > 10, "> DIGITS_REQUEST_TIMEOUT_MS"
