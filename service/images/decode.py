@@ -60,20 +60,26 @@ def decode_image(data: bytes, max_pixels: int, max_side: int | None = None) -> n
     With ``max_side``, images whose longer side exceeds it are shrunk by area
     averaging (JPEGs already while decoding) so the result is at most that size.
     """
+    return decode_scaled(data, max_pixels, max_side)[0]
+
+
+def decode_scaled(data: bytes, max_pixels: int, max_side: int | None = None) -> tuple[np.ndarray, float]:
+    """:func:`decode_image`, and the decoded pixels per pixel of the picture as sent (1.0 unless
+    ``max_side`` shrank it), to map positions found in the result back to the original."""
     if not data:
         raise InvalidInput("the image is empty (0 bytes)")
     if ImageFile.LOAD_TRUNCATED_IMAGES:
         raise RuntimeError("PIL.ImageFile.LOAD_TRUNCATED_IMAGES is set; truncated uploads would pass")
     pixels = _plain_png_pixels(data, _limit(max_pixels))
     if pixels is None:
-        gray = _pillow_gray(data, max_pixels, max_side)
+        gray, side = _pillow_gray(data, max_pixels, max_side)
     elif pixels.ndim == 2 and (max_side is None or max(pixels.shape) <= max_side):
-        return pixels / np.float32(255.0)  # the common case: a small grey PNG, no Pillow at all
+        return pixels / np.float32(255.0), 1.0  # the common case: a small grey PNG, no Pillow at all
     else:
-        gray = _to_gray(Image.fromarray(pixels))
+        gray, side = _to_gray(Image.fromarray(pixels)), max(pixels.shape[:2])
     if max_side is not None and max(gray.size) > max_side:
         gray = _shrink(gray, max_side)
-    return _to_array(gray)
+    return _to_array(gray), max(gray.size) / side
 
 
 def _plain_png_pixels(data: bytes, limit: int) -> np.ndarray | None:
@@ -112,16 +118,18 @@ def _only_plain_chunks(data: bytes) -> bool:
     return False  # no IEND: truncated, and Pillow says what is wrong
 
 
-def _pillow_gray(data: bytes, max_pixels: int, max_side: int | None) -> Image.Image:
-    """Decode any supported file with Pillow into a mode "L" or "F" image."""
+def _pillow_gray(data: bytes, max_pixels: int, max_side: int | None) -> tuple[Image.Image, int]:
+    """Decode any supported file with Pillow into a mode "L" or "F" image; also its longer side as
+    sent (which rotation by the EXIF orientation keeps, and JPEG draft decoding may shrink)."""
     img = _open(data, max_pixels)
+    side = max(img.size)
     try:
         if max_side is not None and img.format == "JPEG":
             img.draft("L", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale
         img.load()
         if img.format == "TIFF" or not ORIENTATION_KEYS.isdisjoint(img.info):
             ImageOps.exif_transpose(img, in_place=True)
-        return _to_gray(img)
+        return _to_gray(img), side
     except UnsupportedImageFormat:
         raise
     except Exception as exc:  # any decoder failure on client bytes means the file is damaged

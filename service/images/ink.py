@@ -68,8 +68,12 @@ class Ink:
     scale: float
 
 
-def find_ink(gray: np.ndarray) -> Ink:
-    """float32 ``HxW`` grayscale in [0, 1], either polarity -> its strokes; raises ``NoDigit``."""
+def find_ink(gray: np.ndarray, row: bool = False) -> Ink:
+    """float32 ``HxW`` grayscale in [0, 1], either polarity -> its strokes; raises ``NoDigit``.
+
+    ``row``: the picture holds a row of marks (the digits of a number), so the main mark gathers
+    every mark beside it in its rows, not only those near it (see :func:`_check_strokes`).
+    """
     work = _without_impulses(_light_on_dark(_shrink(gray, WORK_SIDE)))
     strength, noise = _strength(work)
     peak = float(strength.max())
@@ -80,7 +84,7 @@ def find_ink(gray: np.ndarray) -> Ink:
     strong = strength > certain
     weak = strength > max(WEAK_SIGMAS * noise, WEAK_FRACTION * peak)
     mask = _drop_edges(_hysteresis(strong, weak))
-    _check_strokes(mask, strength, min(work.shape))
+    _check_strokes(mask, strength, min(work.shape), row)
     return Ink(np.where(mask, strength, np.float32(0.0)), mask, certain, work.shape[1] / gray.shape[1])
 
 
@@ -221,7 +225,7 @@ def _drop_edges(mask: np.ndarray) -> np.ndarray:
     return mask & ~edge[labels]
 
 
-def _check_strokes(mask: np.ndarray, strength: np.ndarray, shorter_side: int) -> None:
+def _check_strokes(mask: np.ndarray, strength: np.ndarray, shorter_side: int, row: bool = False) -> None:
     """Raise ``NoDigit`` unless the ink holds one clear main mark: noise gives specks.
 
     The main mark is the heaviest stroke with the strokes near it (within ``NEAR_FRACTION`` of its
@@ -229,7 +233,9 @@ def _check_strokes(mask: np.ndarray, strength: np.ndarray, shorter_side: int) ->
     ``MIN_EXTENT_PX``) and hold ``MIN_SHARE`` of the ink; when it spans less than ``SMALL_EXTENT``,
     it must hold ``SMALL_SHARE``.
     A small digit on clean paper passes (it holds nearly all the ink); specks of noise, all alike
-    and each too small to gather the others, do not.
+    and each too small to gather the others, do not. With ``row``, the main mark also gathers every
+    mark that shares its rows (within the same margin), however far to the side: the other digits of
+    a number. Noise scattered over the picture still leaves most of its specks outside those rows.
     """
     labels, count = ndimage.label(mask, structure=EIGHT)
     if count == 0:
@@ -238,7 +244,8 @@ def _check_strokes(mask: np.ndarray, strength: np.ndarray, shorter_side: int) ->
     boxes = ndimage.find_objects(labels)
     main = boxes[int(np.argmax(mass))]
     margin = NEAR_FRACTION * max(s.stop - s.start for s in main)
-    near = [i for i, box in enumerate(boxes) if overlaps(box, main, margin)]
+    axes = 1 if row else 2  # rows only, or rows and columns
+    near = [i for i, box in enumerate(boxes) if overlaps(box[:axes], main[:axes], margin)]
     rows = min(boxes[i][0].start for i in near), max(boxes[i][0].stop for i in near)
     cols = min(boxes[i][1].start for i in near), max(boxes[i][1].stop for i in near)
     extent_px = max(rows[1] - rows[0], cols[1] - cols[0])
