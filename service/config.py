@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     ort_inter_op_threads: int = Field(1, ge=0)
     """onnxruntime threads across operators (0 = onnxruntime's default)."""
     max_request_bytes: int = Field(10 * 1024 * 1024, ge=1024)
-    """Largest request body accepted, enforced while it streams in."""
+    """Largest request body accepted, enforced while it streams in; also the largest gRPC message."""
     max_image_pixels: int = Field(25_000_000, ge=784)
     """Largest decoded image (width x height) accepted; guards against decompression bombs."""
     max_images_per_request: int = Field(256, ge=1)
@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     max_queue_images: int = Field(2048, ge=1)
     """Images allowed to wait for the model; more are refused with 503 (overloaded)."""
     max_inflight_requests: int = Field(128, ge=1)
-    """POST requests one worker handles at once; more are refused at once with 503 (overloaded)."""
+    """POST requests and gRPC inference calls, together, that one worker handles at once; more are
+    refused at once with 503 (overloaded), over gRPC with RESOURCE_EXHAUSTED."""
     direct_predict: bool = True
     """Serve ``POST /predict`` straight from the gateway, skipping FastAPI's routing and dependency
     injection (same code and answers; 1,918 vs 1,298 req/s at c=64, see the README); false routes it
