@@ -53,6 +53,12 @@ class NoDigit(InvalidInput):
     code = "no_digit"
 
 
+class TooManyDigits(InvalidInput):
+    """An image holds more digits than one number may have (``max_digits_per_image``)."""
+
+    code = "too_many_digits"
+
+
 class TooLarge(ServiceError):
     """Something exceeds a configured limit."""
 

@@ -233,9 +233,10 @@ def _check_strokes(mask: np.ndarray, strength: np.ndarray, shorter_side: int, ro
     ``MIN_EXTENT_PX``) and hold ``MIN_SHARE`` of the ink; when it spans less than ``SMALL_EXTENT``,
     it must hold ``SMALL_SHARE``.
     A small digit on clean paper passes (it holds nearly all the ink); specks of noise, all alike
-    and each too small to gather the others, do not. With ``row``, the main mark also gathers every
-    mark that shares its rows (within the same margin), however far to the side: the other digits of
-    a number. Noise scattered over the picture still leaves most of its specks outside those rows.
+    and each too small to gather the others, do not. With ``row``, the share is that of every mark
+    that shares the main mark's rows (within the same margin), however far to the side: the other
+    digits of a number. Noise scattered over the picture leaves most of its specks outside those
+    rows, and its main mark is as small as ever.
     """
     labels, count = ndimage.label(mask, structure=EIGHT)
     if count == 0:
@@ -244,10 +245,11 @@ def _check_strokes(mask: np.ndarray, strength: np.ndarray, shorter_side: int, ro
     boxes = ndimage.find_objects(labels)
     main = boxes[int(np.argmax(mass))]
     margin = NEAR_FRACTION * max(s.stop - s.start for s in main)
-    axes = 1 if row else 2  # rows only, or rows and columns
-    near = [i for i, box in enumerate(boxes) if overlaps(box[:axes], main[:axes], margin)]
+    near = [i for i, box in enumerate(boxes) if overlaps(box, main, margin)]
     rows = min(boxes[i][0].start for i in near), max(boxes[i][0].stop for i in near)
     cols = min(boxes[i][1].start for i in near), max(boxes[i][1].stop for i in near)
+    if row:  # the share is the row's; the extent stays the main mark's, so dust cannot span a row
+        near = [i for i, box in enumerate(boxes) if overlaps(box[:1], main[:1], margin)]
     extent_px = max(rows[1] - rows[0], cols[1] - cols[0])
     extent, share = extent_px / shorter_side, mass[near].sum() / mass.sum()
     small = extent < SMALL_EXTENT and share < SMALL_SHARE

@@ -1,0 +1,184 @@
+"""The geometry of a written number's ink: strokes, the strokes that make one digit, and where a
+stroke may be cut because two digits touch there. Used by :mod:`service.images.segment`.
+
+Every position is at analysis resolution (:func:`~service.images.ink.find_ink`'s). Sizes are relative
+to the *digit height*: the height of the tallest stroke with a fair share of the ink.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+SPECK_EXTENT = 0.2  # a stroke smaller than this share of the tallest stroke on both axes is a speck...
+SPECK_MASS = 0.02  # ...and so is one with less than this share of the heaviest stroke's ink
+SUBSTANTIAL = 0.2  # strokes with this share of the heaviest one's ink set the digit height
+OVERLAP = 0.5  # strokes overlapping over this share of the narrower one's columns are one digit...
+NEAR = 0.3  # ...when the rows between them are fewer than this share of the digit height
+WHOLE_HEIGHT = 0.6  # a stroke this tall (share of the digit height)...
+THIN = 0.35  # ...and wider than this share of its height looks like a whole digit by itself
+CUTTABLE = 0.75  # a piece wider than this times its height may hold touching digits
+CUT_SPACING = 0.15  # cuts lie at least this share of the digit height apart and from the ends
+DRIFT = 0.3  # what a cut path pays per sideways step, in inked pixels crossed
+BAND = 0.35  # a cut path strays at most this share of the digit height from its middle column...
+STRAY = 0.2  # ...paying up to this per row for it (at the band's edge), in inked pixels crossed
+EIGHT = np.ones((3, 3), dtype=bool)
+
+
+@dataclass
+class Piece:
+    """Ink that may be (part of) one digit: its mask over the whole picture, and its bounding box."""
+
+    mask: np.ndarray
+    rows: tuple[int, int]
+    cols: tuple[int, int]
+    mass: float
+
+    @property
+    def height(self) -> int:
+        return self.rows[1] - self.rows[0]
+
+    @property
+    def width(self) -> int:
+        return self.cols[1] - self.cols[0]
+
+    def whole(self, height: float) -> bool:
+        """Whether it looks like a whole digit: tall, and not a thin upright stroke."""
+        return self.height >= WHOLE_HEIGHT * height and self.width >= THIN * self.height
+
+
+def strokes(mask: np.ndarray, strength: np.ndarray) -> list[Piece]:
+    """The 8-connected strokes of ``mask``, without specks."""
+    labels, count = ndimage.label(mask, structure=EIGHT)
+    if count == 0:
+        return []
+    mass = ndimage.sum_labels(strength, labels, np.arange(1, count + 1))
+    boxes = ndimage.find_objects(labels)
+    tallest = max(b[0].stop - b[0].start for b in boxes)
+    small, light = SPECK_EXTENT * tallest, SPECK_MASS * float(mass.max())
+    pieces = []
+    for i, (box, ink) in enumerate(zip(boxes, mass, strict=True)):
+        rows, cols = (box[0].start, box[0].stop), (box[1].start, box[1].stop)
+        if ink < light or (rows[1] - rows[0] < small and cols[1] - cols[0] < small):
+            continue
+        full = np.zeros(mask.shape, dtype=bool)
+        full[box] = labels[box] == i + 1
+        pieces.append(Piece(full, rows, cols, float(ink)))
+    return pieces
+
+
+def digit_height(pieces: list[Piece]) -> int:
+    heaviest = max(p.mass for p in pieces)
+    return max(p.height for p in pieces if p.mass >= SUBSTANTIAL * heaviest)
+
+
+def merge_stacked(pieces: list[Piece], height: int) -> list[Piece]:
+    """Join pieces stacked in the same columns (a 5's top bar, a 4 in two strokes), left to right."""
+    pieces = sorted(pieces, key=lambda p: p.cols[0])
+    i = 0
+    while i < len(pieces):
+        j = next((j for j in range(i + 1, len(pieces)) if _stacked(pieces[i], pieces[j], height)), None)
+        if j is None:
+            i += 1
+        else:
+            pieces[i] = union([pieces[i], pieces.pop(j)])
+    return pieces
+
+
+def _stacked(a: Piece, b: Piece, height: int) -> bool:
+    """Parts of one digit: in the same columns, near in rows, and not two whole digits."""
+    overlap = min(a.cols[1], b.cols[1]) - max(a.cols[0], b.cols[0])
+    gap = max(a.rows[0], b.rows[0]) - min(a.rows[1], b.rows[1])
+    if overlap < OVERLAP * min(a.width, b.width) or gap > NEAR * height:
+        return False
+    return not (a.whole(height) and b.whole(height))
+
+
+def union(pieces: list[Piece]) -> Piece:
+    rows = (min(p.rows[0] for p in pieces), max(p.rows[1] for p in pieces))
+    cols = (min(p.cols[0] for p in pieces), max(p.cols[1] for p in pieces))
+    mask = np.logical_or.reduce([p.mask for p in pieces])
+    return Piece(mask, rows, cols, sum(p.mass for p in pieces))
+
+
+def cut_paths(piece: Piece, height: int) -> list[np.ndarray]:
+    """Where touching digits may meet: paths from the piece's top to its bottom (one column per row of
+    the picture) that cross the least ink, left to right. A path keeps within ``BAND`` of the digit
+    height of its middle column and moves at most one column per row, paying a little per move, so it
+    follows the gap between two slanted digits and crosses their junction where it is thinnest.
+    The cheapest paths whose mean columns lie ``CUT_SPACING`` of the digit height apart, and as far
+    from the piece's ends, are the cuts.
+    """
+    if piece.width <= CUTTABLE * piece.height:
+        return []
+    ink = piece.mask[piece.rows[0] : piece.rows[1], piece.cols[0] : piece.cols[1]]
+    spacing = max(2, round(CUT_SPACING * height))
+    cost, paths = _cheapest_paths(ink.astype(np.float64), max(1, round(BAND * height)))
+    where = paths.mean(axis=1)
+    chosen: list[int] = []
+    for m in np.argsort(cost, kind="stable").tolist():
+        if spacing <= where[m] <= ink.shape[1] - spacing and all(
+            abs(where[m] - where[c]) >= spacing for c in chosen
+        ):
+            chosen.append(m)
+    chosen.sort(key=lambda m: where[m])
+    return [_extend(paths[m] + piece.cols[0], piece.rows, piece.mask.shape[0]) for m in chosen]
+
+
+def _cheapest_paths(ink: np.ndarray, reach: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every middle column, the cheapest top-to-bottom path within ``reach`` columns of it and
+    inside the piece: its cost (one per inked pixel crossed, ``DRIFT`` per sideways step, up to
+    ``STRAY`` per row away from the middle) and its column in every row, ``[middle, row]``."""
+    rows, cols = ink.shape
+    padded = np.pad(ink, ((0, 0), (reach, reach)), constant_values=np.inf)
+    band = np.arange(cols)[:, None] + np.arange(2 * reach + 1)[None, :]  # [middle, offset] -> padded column
+    stray = STRAY * np.abs(np.arange(2 * reach + 1) - reach) / reach  # per row, away from the middle
+    steps = np.zeros((rows, cols, 2 * reach + 1), dtype=np.int8)
+    cost = padded[0][band] + stray
+    edge = np.full((cols, 1), np.inf)
+    for r in range(1, rows):
+        left = np.concatenate([edge, cost[:, :-1]], axis=1) + DRIFT
+        right = np.concatenate([cost[:, 1:], edge], axis=1) + DRIFT
+        choice = np.stack([left, cost, right])
+        best = choice.argmin(axis=0)
+        steps[r] = best - 1
+        cost = np.take_along_axis(choice, best[None], axis=0)[0] + padded[r][band] + stray
+    offsets = np.empty((cols, rows), dtype=np.int64)
+    offsets[:, -1] = cost.argmin(axis=1)
+    middles = np.arange(cols)
+    for r in range(rows - 1, 0, -1):
+        offsets[:, r - 1] = offsets[:, r] + steps[r, middles, offsets[:, r]]
+    return cost.min(axis=1), offsets + middles[:, None] - reach
+
+
+def _extend(path: np.ndarray, rows: tuple[int, int], height: int) -> np.ndarray:
+    """A path over the piece's rows, continued straight up and down to the picture's edges."""
+    full = np.empty(height, dtype=np.int64)
+    full[: rows[0]], full[rows[0] : rows[1]], full[rows[1] :] = path[0], path, path[-1]
+    return full
+
+
+def between(piece: Piece, left: np.ndarray | None, right: np.ndarray | None) -> Piece | None:
+    """The part of a piece right of path ``left`` and left of path ``right`` (None: the piece's own
+    edge); None when it holds no ink."""
+    columns = np.arange(piece.mask.shape[1])[None, :]
+    mask = piece.mask.copy()
+    if left is not None:
+        mask &= columns >= left[:, None]
+    if right is not None:
+        mask &= columns < right[:, None]
+    rows = np.flatnonzero(mask.any(axis=1))
+    if rows.size == 0:
+        return None
+    cols = np.flatnonzero(mask.any(axis=0))
+    share = float(mask.sum()) / max(float(piece.mask.sum()), 1.0)
+    return Piece(
+        mask, (int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1), piece.mass * share
+    )
+
+
+def crossed(piece: Piece, path: np.ndarray) -> int:
+    """How many of the piece's inked pixels a cut path runs through."""
+    return int(piece.mask[np.arange(piece.mask.shape[0]), np.clip(path, 0, piece.mask.shape[1] - 1)].sum())
