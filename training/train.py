@@ -40,7 +40,7 @@ from training.model import ModelConfig, RowLSTM
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     a = p.add_argument
-    a("--epochs", type=int, default=20, help="number of training epochs (default: %(default)s)")
+    a("--epochs", type=int, default=25, help="number of training epochs (default: %(default)s)")
     a("--batch-size", type=int, default=128, help="training batch size (default: %(default)s)")
     a("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     a(
