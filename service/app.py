@@ -15,7 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.admission import Admission
-from service.api import admin, health, metrics, model_info, page, predict
+from service.api import admin, health, metrics, model_info, page, predict, read
 from service.config import Settings
 from service.errors import ModelLoadError
 from service.http.errors import install_error_handlers
@@ -109,15 +109,18 @@ def create_app(settings: Settings, repository: ModelRepository | None = None) ->
         title="Digit recognition service",
         version="0.1.0",
         description="A row-wise LSTM trained on MNIST, served with onnxruntime. "
-        "POST digit images to `/predict`.",
+        "POST digit images to `/predict`, or pictures of whole numbers to `/read`.",
         lifespan=lifespan,
     )
     app.state.service, app.state.metrics = state, app_metrics
     for router in (predict.router, health.router, model_info.router, metrics.router, admin.router, v2.router):
         app.include_router(router)
+    app.include_router(read.router)
     app.include_router(page.router)  # the draw-a-digit page at /, outside the OpenAPI schema
     install_error_handlers(app)
     direct = {"/predict": partial(predict.direct, state)} if settings.direct_predict else {}
+    if settings.direct_predict:
+        direct["/read"] = partial(read.direct, state)
     app.front = Gateway(
         partial(FastAPI.__call__, app),
         max_body_bytes=settings.max_request_bytes,

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     """Largest decoded image (width x height) accepted; guards against decompression bombs."""
     max_images_per_request: int = Field(256, ge=1)
     """Most images one request may carry."""
+    max_digits_per_image: int = Field(32, ge=1)
+    """Most digits ``POST /read`` reads in one image; more are refused with 422 (too_many_digits)."""
     max_batch_size: int = Field(64, ge=1)
     """Most images the batcher puts into one model call (1 with wait 0 disables batching)."""
     max_batch_wait_ms: float = Field(0.0, ge=0)
@@ -61,9 +63,9 @@ class Settings(BaseSettings):
     """POST requests and gRPC inference calls, together, that one worker handles at once; more are
     refused at once with 503 (overloaded), over gRPC with RESOURCE_EXHAUSTED."""
     direct_predict: bool = True
-    """Serve ``POST /predict`` straight from the gateway, skipping FastAPI's routing and dependency
-    injection (same code and answers; 1,918 vs 1,298 req/s at c=64, see the README); false routes it
-    through FastAPI."""
+    """Serve ``POST /predict`` (and ``POST /read``) straight from the gateway, skipping FastAPI's
+    routing and dependency injection (same code and answers; 1,918 vs 1,298 req/s at c=64, see the
+    README); false routes them through FastAPI."""
     request_timeout_ms: float = Field(10_000, gt=0)
     """Deadline for a request's images to be classified, else 504."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"

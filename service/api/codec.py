@@ -2,7 +2,9 @@
 
 Small payloads are decoded on the event loop (a 28x28 PNG takes ~20-30 µs, README command 4);
 payloads over ``INLINE_DECODE_BYTES`` go to a worker thread so one big photo
-cannot stall every other request.
+cannot stall every other request. :func:`images_from_files` and :func:`images_from_json` give
+``/predict``'s 28x28 inputs; :func:`items_from_files` and :func:`items_from_json` read the same
+requests, with the same limits and errors, through other functions (``/read``'s segmentation).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import orjson
@@ -24,12 +26,17 @@ from service.images.preprocess import array_to_input, preprocess_image
 
 INLINE_DECODE_BYTES = 64 * 1024
 _REQUEST_FIELDS = set(PredictRequest.model_fields)
+T = TypeVar("T")
+ReadFile = Callable[[bytes, int], T]
+"""Image file bytes and the pixel limit -> what a route makes of one image."""
+ReadArray = Callable[[Any, Literal["0-255", "0-1"]], T]
+"""A client-sent pixel array and its value range -> what a route makes of one image."""
 
 
 async def images_from_files(files: Sequence[bytes], max_images: int, max_pixels: int) -> np.ndarray:
     """Uploaded image files -> ``float32[N, 28, 28]``."""
     _check_count(len(files), max_images)
-    jobs = [partial(preprocess_image, data, max_pixels) for data in files]
+    jobs = _file_jobs(files, max_pixels, preprocess_image)
     return await _run_all(jobs, sum(len(f) for f in files))
 
 
@@ -37,14 +44,26 @@ async def images_from_json(body: bytes, max_images: int, max_pixels: int) -> tup
     """A JSON :class:`PredictRequest` body -> ``(float32[N, 28, 28], return_input)``."""
     request = _parse_request(body)
     _check_count(len(request.images), max_images)
-    jobs: list[Callable[[], np.ndarray]] = [
-        partial(_decode_file, item, max_pixels)
-        if isinstance(item, str)
-        else partial(array_to_input, item, request.value_range)
-        for item in request.images
-    ]
-    encoded = sum(len(i) for i in request.images if isinstance(i, str))
-    return await _run_all(jobs, encoded), request.return_input
+    jobs = _json_jobs(request, max_pixels, preprocess_image, array_to_input)
+    return await _run_all(jobs, _encoded_bytes(request)), request.return_input
+
+
+async def items_from_files(
+    files: Sequence[bytes], max_images: int, max_pixels: int, read_file: ReadFile[T]
+) -> list[T]:
+    """Uploaded image files -> ``read_file`` of each, with :func:`images_from_files`'s limits."""
+    _check_count(len(files), max_images)
+    return await _run_each(_file_jobs(files, max_pixels, read_file), sum(len(f) for f in files))
+
+
+async def items_from_json(
+    body: bytes, max_images: int, max_pixels: int, read_file: ReadFile[T], read_array: ReadArray[T]
+) -> tuple[list[T], bool]:
+    """A JSON :class:`PredictRequest` body -> ``read_file`` of each file, ``read_array`` of each array."""
+    request = _parse_request(body)
+    _check_count(len(request.images), max_images)
+    jobs = _json_jobs(request, max_pixels, read_file, read_array)
+    return await _run_each(jobs, _encoded_bytes(request)), request.return_input
 
 
 def encode_predictions(
@@ -68,20 +87,53 @@ def encode_predictions(
     return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
+def _file_jobs(files: Sequence[bytes], max_pixels: int, read_file: ReadFile[T]) -> list[Callable[[], T]]:
+    return [partial(read_file, data, max_pixels) for data in files]
+
+
+def _json_jobs(
+    request: PredictRequest, max_pixels: int, read_file: ReadFile[T], read_array: ReadArray[T]
+) -> list[Callable[[], T]]:
+    return [
+        partial(_decode_file, item, max_pixels, read_file)
+        if isinstance(item, str)
+        else partial(read_array, item, request.value_range)
+        for item in request.images
+    ]
+
+
+def _encoded_bytes(request: PredictRequest) -> int:
+    return sum(len(i) for i in request.images if isinstance(i, str))
+
+
 async def _run_all(jobs: Sequence[Callable[[], np.ndarray]], payload_bytes: int) -> np.ndarray:
     def run() -> np.ndarray:
         out = np.empty((len(jobs), 28, 28), dtype=np.float32)
-        for index, job in enumerate(jobs):
-            try:
-                out[index] = job()
-            except ServiceError as exc:
-                if len(jobs) > 1:
-                    exc.message = f"images[{index}]: {exc.message}"
-                    exc.args = (exc.message,)
-                raise
+        _each(jobs, out.__setitem__)
         return out
 
     return run() if payload_bytes <= INLINE_DECODE_BYTES else await run_in_threadpool(run)
+
+
+async def _run_each(jobs: Sequence[Callable[[], T]], payload_bytes: int) -> list[T]:
+    def run() -> list[T]:
+        out: list[T] = []
+        _each(jobs, lambda _, item: out.append(item))
+        return out
+
+    return run() if payload_bytes <= INLINE_DECODE_BYTES else await run_in_threadpool(run)
+
+
+def _each(jobs: Sequence[Callable[[], T]], store: Callable[[int, T], object]) -> None:
+    """Run every job in order and store its result; a domain error names the image it came from."""
+    for index, job in enumerate(jobs):
+        try:
+            store(index, job())
+        except ServiceError as exc:
+            if len(jobs) > 1:
+                exc.message = f"images[{index}]: {exc.message}"
+                exc.args = (exc.message,)
+            raise
 
 
 def _check_count(count: int, max_images: int) -> None:
@@ -113,8 +165,8 @@ def _parse_request(body: bytes) -> PredictRequest:
         raise InvalidInput(_describe(exc)) from None
 
 
-def _decode_file(text: str, max_pixels: int) -> np.ndarray:
-    return preprocess_image(_b64decode(text), max_pixels)
+def _decode_file(text: str, max_pixels: int, read_file: ReadFile[T]) -> T:
+    return read_file(_b64decode(text), max_pixels)
 
 
 def _b64decode(text: str) -> bytes:

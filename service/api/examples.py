@@ -1,4 +1,4 @@
-"""Working examples for the OpenAPI document: real MNIST test digits (a 7 and a 2)."""
+"""Working examples for the OpenAPI document: real MNIST test digits (a 7, a 2, and a 4 beside a 2)."""
 # ruff: noqa: E501  (TWO_PIXELS is data: one 28-pixel row per line reads as the digit)
 
 SEVEN_PNG_BASE64 = (
@@ -7,6 +7,17 @@ SEVEN_PNG_BASE64 = (
     "/rPD6fHWf7tZcclxnv1hhVNj3b9tOOW8f3+wxCUnfPffMlxyzKf/3VbGJan2758vLjn5B/+KGXF78Z8JLjnbT+iSSGFrw8Nw"
     "9wuKJAsy56LzO+ITGABpETyQcCy90wAAAABJRU5ErkJggg=="
 )
+
+FORTY_TWO_PNG_BASE64 = (
+    "iVBORw0KGgoAAAANSUhEUgAAAEAAAAAgCAAAAACH9iFYAAABsklEQVR42u2VTShEURTH/zQPw5TMhORralbyUcRaFCsfxcjCxpqF"
+    "yEdmZWNWTBbKjsRifIwmYqcUsRFmkKjRWL2h2RBmMvd4FvMemrl3CmU1Z/P+753z/717Ot17gWT8OVJ+UDusr7Ji7mjpt/9aISIi"
+    "uikRl9T4VdFczPdfOtxENjFgXFbFrDMuV/tGXrMBaSc0JfTr9jVArzcrNtka8RYAsIWpQQhoYnZVDbHcuGypEQA8JAZUBq8Nqtzj"
+    "AAAAIyE6zBQBnKE6VRkV4gNaQiTXi/zWp3NNTtOuxK2ZIJoRj5n1qcoceGvklrhfacEg8mffMU3a2Tm3pOCB7i2xH1M1kV74OXsL"
+    "LrgAlwnLPmEH+mOPMaryiPp5FW1h2o1vQKeJkK9z2wGgwlKqQOH4TTYJZ88J9krZ6gtjjAXkCGN6Tt5O5DIk3s7VFgDrWOz5Wte3"
+    "CEsokiFuAcDpKQDgFqjkj8EYAfAYkbKRMwjQ2GsMQFtUCvh+eAFgTc7vjr4GJvkAReG6d9qjzy4A7B2bxzgAH5CBMA/QMSoB5d3A"
+    "vB8bV4mOrkBw4G/n7FZj8q755/gAVuOTTduIIj4AAAAASUVORK5CYII="
+)
+"""A 64x32 PNG of two MNIST test digits side by side, a 4 and a 2: ``POST /read``'s example."""
 
 # fmt: off
 TWO_PIXELS = [

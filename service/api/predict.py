@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter, ValidationError
 
 from service.api.codec import encode_predictions, images_from_files, images_from_json
 from service.api.deps import StateDep
 from service.api.examples import SEVEN_PNG_BASE64, TWO_PIXELS
-from service.api.multipart import parse_form
 from service.api.schemas import PredictRequest, PredictResponse, error_responses
-from service.errors import InvalidInput, UnsupportedMediaType
+from service.api.uploads import read_uploads
+from service.errors import InvalidInput
 from service.http.gateway import DirectRequest
 from service.state import ServiceState
 
@@ -80,7 +81,7 @@ async def predict(
 async def direct(state: ServiceState, request: DirectRequest) -> bytes:
     """The same endpoint for :class:`service.http.gateway.Gateway`: the response body, or a domain error."""
     state.models()
-    return_input = _flag(request.query(), "return_input")
+    return_input = query_flag(request.query(), "return_input")
     content_type = request.header(b"content-type")
     payload, request.state["images"] = await classify_body(
         state, content_type, await request.body(), return_input
@@ -100,28 +101,14 @@ async def classify_body(
 
 async def _read_images(
     state: ServiceState, content_type: str, body: bytes, return_input: bool
-) -> tuple[Any, bool]:
-    settings = state.settings
-    media_type = content_type.split(";")[0].strip().lower()
-    limits = (settings.max_images_per_request, settings.max_image_pixels)
-    with state.counting_refusals():
-        if media_type == "application/json":
-            images, asked = await images_from_json(body, *limits)
-            return images, return_input or asked
-        if media_type == "multipart/form-data":
-            form = parse_form(body, content_type, max_files=settings.max_images_per_request)
-            asked = form.fields.get("return_input", "").lower() in ("1", "true", "yes", "on")
-            return await images_from_files(form.files, *limits), return_input or asked
-    raise UnsupportedMediaType(
-        f"content type '{media_type or 'none'}' is not supported; "
-        "send multipart/form-data with image files or application/json"
-    )
+) -> tuple[np.ndarray, bool]:
+    return await read_uploads(state, content_type, body, return_input, images_from_files, images_from_json)
 
 
 _BOOL = TypeAdapter(bool)
 
 
-def _flag(query: dict[str, str], name: str) -> bool:
+def query_flag(query: dict[str, str], name: str) -> bool:
     """A boolean query parameter, parsed exactly as FastAPI parses ``Query(False)``."""
     if name not in query:
         return False

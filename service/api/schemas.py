@@ -45,6 +45,33 @@ class PredictResponse(BaseModel):
     predictions: list[Prediction]
 
 
+class DigitReading(BaseModel):
+    digit: int = Field(ge=0, le=9, description="The digit read.")
+    confidence: float = Field(ge=0, le=1, description="The model's probability for it.")
+    uncertain: bool = Field(description="True when the model's calibrated confidence is below its threshold.")
+    box: list[int] = Field(
+        min_length=4,
+        max_length=4,
+        description="[x0, y0, x1, y1]: where the digit is, in pixels of the image as sent "
+        "(x1 and y1 exclusive).",
+    )
+    input: list[list[float]] | None = Field(
+        None, description="The normalised 28x28 model input, when return_input was asked for."
+    )
+
+
+class NumberReading(BaseModel):
+    text: str = Field(description='The digits read, left to right, e.g. "42".')
+    uncertain: bool = Field(description="True when any of its digits is uncertain.")
+    digits: list[DigitReading]
+
+
+class ReadResponse(BaseModel):
+    model: str
+    version: int
+    numbers: list[NumberReading] = Field(description="One reading per image, in the order sent.")
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(description="Stable machine-readable error code, e.g. corrupt_image.")
     message: str = Field(description="What was wrong, for humans.")

@@ -24,6 +24,7 @@ RETRY = {"Retry-After": "1"}
 # (status, extra headers); the most specific class wins (looked up along the MRO).
 STATUS: dict[type[e.ServiceError], tuple[int, dict[str, str] | None]] = {
     e.InvalidInput: (422, None),
+    e.TooManyDigits: (422, None),
     e.UnsupportedImageFormat: (415, None),
     e.UnsupportedMediaType: (415, None),
     e.TooLarge: (413, None),
