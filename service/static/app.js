@@ -1,9 +1,13 @@
-// The draw-a-digit page: a drawing pad, an upload, and the result of POST /predict.
-// No framework and no build step; URLs are relative so the page also works behind a path prefix.
+// The draw-a-digit page: a drawing pad, an upload, and the result of POST /predict; in Number mode a
+// wider pad and POST /read (shown by number.js). No framework and no build step; URLs are relative so
+// the page also works behind a path prefix.
 (function () {
   "use strict";
 
   const PREDICT_URL = "predict?return_input=true";
+  const READ_URL = "read?return_input=true";
+  const PAD_SIDE = 448; // canvas pixels; Number mode's pad is NUMBER_WIDTH wide
+  const NUMBER_WIDTH = 3 * PAD_SIDE;
   const MODEL_URL = "model";
   const AUTO_DELAY_MS = 300;
   const INK_WIDTH = 0.075; // of the pad's side: thick strokes, like MNIST's pen
@@ -17,8 +21,11 @@
     hint: $("pad-hint"), undo: $("undo"), clear: $("clear"), classify: $("classify"), auto: $("auto"),
     file: $("file"), status: $("status"), result: $("result"), verdict: $("verdict"), digit: $("digit"),
     confidence: $("confidence"), seen: $("seen"), sent: $("sent"), sentFigure: $("sent-figure"),
-    probs: $("probs"), model: $("model-info"), overlay: $("drop-overlay"),
+    probs: $("probs"), model: $("model-info"), overlay: $("drop-overlay"), boxes: $("boxes"),
+    layout: $("layout"), title: $("draw-title"), numberResult: $("number-result"), numberStatus: $("number-status"),
+    modes: document.querySelectorAll("input[name=mode]"),
   };
+  const views = window.NumberView;
 
   const strokes = []; // each stroke: an array of [x, y] in canvas pixels
   let active = null; // {id, points} while a pointer draws
@@ -26,6 +33,7 @@
   let request = null; // {controller, seq} of the request in flight
   let seq = 0;
   let sentUrl = "";
+  let mode = "digit"; // or "number"
 
   // ---- drawing -------------------------------------------------------------------------------
 
@@ -61,7 +69,8 @@
     ctx.fillStyle = PAPER;
     ctx.fillRect(0, 0, pad.width, pad.height);
     Object.assign(ctx, { strokeStyle: INK, fillStyle: INK, lineCap: "round", lineJoin: "round" });
-    ctx.lineWidth = pad.width * INK_WIDTH;
+    ctx.lineWidth = Math.min(pad.width, pad.height) * INK_WIDTH;
+    views.clearBoxes(); // boxes belong to the drawing they were read from
     for (const stroke of strokes) drawStroke(stroke);
     const empty = strokes.length === 0;
     ui.hint.hidden = !empty;
@@ -114,8 +123,29 @@
     request = null;
     seq++;
     ui.result.removeAttribute("aria-busy");
+    ui.numberResult.removeAttribute("aria-busy");
     resetResult();
     showStatus("");
+  }
+
+  function setMode(next) {
+    // Digit or Number: a square or a wide pad, /predict or /read, and their result panels.
+    if (next === mode || active) return;
+    mode = next;
+    const number = mode === "number";
+    ui.layout.classList.toggle("number-mode", number);
+    pad.width = ui.boxes.width = number ? NUMBER_WIDTH : PAD_SIDE;
+    pad.height = ui.boxes.height = PAD_SIDE;
+    ui.result.hidden = number;
+    ui.numberResult.hidden = !number;
+    ui.title.textContent = number ? "Write a number" : "Draw a digit";
+    ui.classify.textContent = number ? "Read" : "Classify";
+    ui.hint.textContent = number ? "Write a number here, left to right" : "Draw one digit here, large and centred";
+    const what = number ? "write a number, left to right," : "draw one digit";
+    pad.setAttribute("aria-label", `Drawing area: ${what} with a mouse, pen or finger`);
+    strokes.length = 0;
+    redraw();
+    forget();
   }
 
   // ---- talking to the service ----------------------------------------------------------------
@@ -123,7 +153,8 @@
   function classifyDrawing() {
     clearTimeout(autoTimer);
     if (strokes.length === 0) {
-      showStatus("Draw a digit first, or choose an image file.", "error");
+      const what = mode === "number" ? "Write a number" : "Draw a digit";
+      showStatus(`${what} first, or choose an image file.`, "error");
       return;
     }
     pad.toBlob((blob) => strokes.length && send(blob, "drawing.png", "your drawing"), "image/png");
@@ -137,29 +168,40 @@
     if (request) request.controller.abort();
     const mine = { controller: new AbortController(), seq: ++seq };
     request = mine;
-    ui.result.setAttribute("aria-busy", "true");
+    const reading = mode === "number";
+    const panel = reading ? ui.numberResult : ui.result;
+    panel.setAttribute("aria-busy", "true");
     const form = new FormData();
     form.append("file", blob, filename);
     const started = performance.now();
     try {
-      const response = await fetch(PREDICT_URL, { method: "POST", body: form, signal: mine.controller.signal });
+      const url = reading ? READ_URL : PREDICT_URL;
+      const response = await fetch(url, { method: "POST", body: form, signal: mine.controller.signal });
       const body = await readJson(response);
       if (mine.seq !== seq) return;
       if (!response.ok) throw new Error(errorMessage(response, body));
-      showResult(body.predictions[0], source, blob);
+      if (reading) await showNumber(body.numbers[0], source, blob);
+      else showResult(body.predictions[0], source, blob);
+      if (mine.seq !== seq) return;
       const ms = Math.round(performance.now() - started);
-      showStatus(`Classified ${source} in ${ms} ms with ${body.model} v${body.version}.`);
+      const done = reading ? "Read" : "Classified";
+      showStatus(`${done} ${source} in ${ms} ms with ${body.model} v${body.version}.`);
     } catch (error) {
       if (error.name === "AbortError" || mine.seq !== seq) return;
       const why = error instanceof TypeError ? "the service could not be reached" : error.message;
       resetResult();
-      showStatus(`Could not classify ${source}: ${why}`, "error");
+      showStatus(`Could not ${reading ? "read" : "classify"} ${source}: ${why}`, "error");
     } finally {
       if (mine.seq === seq) {
         request = null;
-        ui.result.removeAttribute("aria-busy");
+        panel.removeAttribute("aria-busy");
       }
     }
+  }
+
+  async function showNumber(reading, source, blob) {
+    const bitmap = source === "your drawing" ? null : await createImageBitmap(blob);
+    views.show(reading, bitmap);
   }
 
   async function readJson(response) {
@@ -229,6 +271,7 @@
     });
     drawSeen(null);
     showSent(null);
+    views.reset();
   }
 
   function percent(p) {
@@ -254,8 +297,9 @@
   }
 
   function showStatus(text, kind) {
-    ui.status.textContent = text || "";
-    ui.status.classList.toggle("error", kind === "error");
+    const status = mode === "number" ? ui.numberStatus : ui.status;
+    status.textContent = text || "";
+    status.classList.toggle("error", kind === "error");
   }
 
   // ---- wiring --------------------------------------------------------------------------------
@@ -292,6 +336,7 @@
     classifyFile(ui.file.files[0]);
     ui.file.value = ""; // choosing the same file again classifies it again
   });
+  ui.modes.forEach((input) => input.addEventListener("change", () => input.checked && setMode(input.value)));
   document.addEventListener("keydown", onKey);
   for (const type of ["dragenter", "dragover", "dragleave", "drop"]) document.addEventListener(type, onDrag);
 

@@ -1,7 +1,8 @@
 """Digits as strokes, and two ways to draw them on the page's pad: a mouse, or a finger (touch).
 
 A stroke is a list of points in fractions of the pad's side, so the same digit is drawn the same
-way whatever size the pad has on screen.
+way whatever size the pad has on screen. :func:`draw_number_with_mouse` writes a whole number on
+Number mode's wide pad, each digit from :data:`NUMBER_DIGITS` in a box of its own, left to right.
 """
 
 from __future__ import annotations
@@ -29,6 +30,48 @@ DIGITS: dict[int, list[Stroke]] = {
     0: [_oval(0.5, 0.5, 0.19, 0.29)],
     1: [[(0.54, 0.18), (0.52, 0.5), (0.5, 0.82)]],
 }
+
+
+# Digits for numbers, in a unit box (x right, y down), written the way people write them fast: a 4
+# whose strokes cross, a 2 and a 3 in one movement.
+NUMBER_DIGITS: dict[str, list[Stroke]] = {
+    "0": [_oval(0.5, 0.5, 0.42, 0.5)],
+    "1": [[(0.3, 0.15), (0.6, 0.0), (0.6, 1.0)]],
+    "2": [[(0.08, 0.25), (0.3, 0.03), (0.7, 0.03), (0.9, 0.28), (0.75, 0.55), (0.1, 0.97), (0.95, 0.97)]],
+    "3": [[(0.1, 0.08), (0.5, 0.0), (0.85, 0.2), (0.5, 0.47), (0.9, 0.7), (0.65, 1.0), (0.1, 0.92)]],
+    "4": [[(0.65, 0.0), (0.05, 0.65), (0.98, 0.65)], [(0.7, 0.25), (0.7, 1.0)]],
+}
+NUMBER_HEIGHT = 0.6  # of the pad's height: each digit's height...
+NUMBER_WIDTH = 0.45  # ...and width, and the gap between digits, in digit heights
+NUMBER_GAP = 0.3
+
+
+def number_strokes(text: str, aspect: float) -> list[Stroke]:
+    """The strokes of ``text`` in fractions of a pad ``aspect`` times as wide as tall (x of width)."""
+    height, width, gap = NUMBER_HEIGHT, NUMBER_WIDTH * NUMBER_HEIGHT, NUMBER_GAP * NUMBER_HEIGHT
+    total = len(text) * width + (len(text) - 1) * gap
+    left, top = (aspect - total) / 2, (1 - height) / 2
+    strokes = []
+    for k, digit in enumerate(text):
+        x0 = left + k * (width + gap)
+        for stroke in NUMBER_DIGITS[digit]:
+            strokes.append([((x0 + x * width) / aspect, top + y * height) for x, y in stroke])
+    return strokes
+
+
+def draw_number_with_mouse(page: Page, text: str) -> None:
+    """Write ``text`` on the pad, which may be wider than tall (Number mode)."""
+    box = page.locator("#pad").bounding_box()
+    assert box is not None, "the drawing pad is not visible"
+    for stroke in number_strokes(text, box["width"] / box["height"]):
+        points = [
+            (box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in _along(stroke, 0.01)
+        ]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y)
+        page.mouse.up()
 
 
 def _corner_and_side(page: Page) -> tuple[float, float, float]:
