@@ -19,8 +19,9 @@ OVERLAP = 0.5  # strokes overlapping over this share of the narrower one's colum
 NEAR = 0.3  # ...when the rows between them are fewer than this share of the digit height
 WHOLE_HEIGHT = 0.6  # a stroke this tall (share of the digit height)...
 THIN = 0.35  # ...and wider than this share of its height looks like a whole digit by itself
-CUTTABLE = 0.75  # a piece wider than this times its height may hold touching digits
-CUT_SPACING = 0.15  # cuts lie at least this share of the digit height apart and from the ends
+CUTTABLE = 1.0  # a piece wider than this times the digit height (and its own) may hold touching digits
+CUT_SPACING = 0.15  # cuts lie at least this share of the digit height apart...
+CUT_MARGIN = 0.25  # ...and from the piece's ends
 DRIFT = 0.3  # what a cut path pays per sideways step, in inked pixels crossed
 BAND = 0.35  # a cut path strays at most this share of the digit height from its middle column...
 STRAY = 0.2  # ...paying up to this per row for it (at the band's edge), in inked pixels crossed
@@ -111,15 +112,15 @@ def cut_paths(piece: Piece, height: int) -> list[np.ndarray]:
     The cheapest paths whose mean columns lie ``CUT_SPACING`` of the digit height apart, and as far
     from the piece's ends, are the cuts.
     """
-    if piece.width <= CUTTABLE * piece.height:
+    if piece.width <= CUTTABLE * max(piece.height, height):
         return []
     ink = piece.mask[piece.rows[0] : piece.rows[1], piece.cols[0] : piece.cols[1]]
-    spacing = max(2, round(CUT_SPACING * height))
+    spacing, margin = max(2, round(CUT_SPACING * height)), max(2, round(CUT_MARGIN * height))
     cost, paths = _cheapest_paths(ink.astype(np.float64), max(1, round(BAND * height)))
     where = paths.mean(axis=1)
     chosen: list[int] = []
     for m in np.argsort(cost, kind="stable").tolist():
-        if spacing <= where[m] <= ink.shape[1] - spacing and all(
+        if margin <= where[m] <= ink.shape[1] - margin and all(
             abs(where[m] - where[c]) >= spacing for c in chosen
         ):
             chosen.append(m)
