@@ -70,6 +70,25 @@ def protocols_table(protocols: dict[str, Any], ort: list[dict[str, Any]]) -> str
     return "\n".join(rows)
 
 
+def read_table(read: dict[str, Any]) -> str:
+    """/read and /predict on the same number picture: throughput, latency and the service's own time."""
+    picture = read["picture"]
+    rows = [
+        f"{picture['size'][0]}x{picture['size'][1]} PNG of {picture['number']}: /read says "
+        f"{read['read_as']}, /predict says {read['predict_as']}",
+        f"{'conc':>5} {'route':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>9} {'server ms':>10} {'errors':>6}",
+    ]
+    for route, points in read["medians"].items():
+        for p in points:
+            took = read["server_ms"][route].get(str(p["concurrency"]))
+            server = "-" if took is None else f"{took:.2f}"
+            rows.append(
+                f"{p['concurrency']:>5} /{route:<7} {p['rps']:>8.0f} {p['p50_ms']:>8.2f} {p['p99_ms']:>9.2f} "
+                f"{server:>10} {p['errors']:>6}"
+            )
+    return "\n".join(rows)
+
+
 def ort_table(ort: list[dict[str, Any]]) -> str:
     rows = [f"{'batch':>5} {'images/s':>9} {'ms/batch':>9}"]
     rows += [f"{p['batch']:>5} {p['images_per_s']:>9.0f} {p['ms_per_batch']:>9.3f}" for p in ort]
@@ -175,6 +194,8 @@ def render(results: dict[str, Any], targets: list[Target]) -> str:
             "gRPC against REST on one service (h2load, closed loop), medians:\n"
             + protocols_table(results["protocols"], results.get("ort", []))
         )
+    if "read" in results:
+        parts.append("Reading a number, medians:\n" + read_table(results["read"]))
     if "overload" in results:
         parts.append("Overload (h2load, rate-limited clients):\n" + overload_lines(results["overload"]))
     parts.append("Targets:\n" + target_lines(targets))

@@ -4,7 +4,8 @@ Parts (``--only`` picks some): ``service`` (as configured), ``nobatch`` (the sam
 and ``naive`` (bench/servers/naive.py) are swept with wrk over ``--concurrency``, one image per request;
 ``batch64`` sends 64-image requests; ``ort`` times onnxruntime in process (the ceiling); ``overload``
 drives a small-queue service at ~4x its saturation; ``grpc`` compares the Open Inference Protocol over
-gRPC with REST ``/v2/.../infer`` and ``/predict`` on one service (h2load). Servers run on 127.0.0.1
+gRPC with REST ``/v2/.../infer`` and ``/predict`` on one service (h2load); ``read`` sends a 4-digit
+400x120 PNG to ``/read`` and to ``/predict`` (wrk, and the service's own latency). Servers run on 127.0.0.1
 on free ports and are stopped by PID, also on Ctrl-C. Prints tables, writes
 ``bench/results/<timestamp>.json``, ``latest.json`` and ``latest.png``. ``DIGITS_*`` variables in the
 environment apply to the service (and to ``ort``).
@@ -27,6 +28,7 @@ from bench import machine
 from bench.digits import load_digits
 from bench.load.h2load import h2load_path
 from bench.load.wrk import wrk_path
+from bench.numbers import read_part
 from bench.parts import SPECS, SWEPT, ort_part, overload_part, run_sweeps
 from bench.plot import plot_sweep
 from bench.protocols import protocols_part
@@ -35,7 +37,7 @@ from bench.servers import launch
 from bench.servers.naive import latest_model
 from bench.targets import evaluate
 
-PARTS = ("service", "nobatch", "naive", "batch64", "ort", "overload", "grpc")
+PARTS = ("service", "nobatch", "naive", "batch64", "ort", "overload", "grpc", "read")
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -71,6 +73,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--grpc-concurrency", type=int, nargs="+", default=[1, 64], help="connections for the grpc part"
     )
+    p.add_argument(
+        "--read-duration", type=float, default=5.0, help="seconds measured per point of the read part"
+    )
+    p.add_argument(
+        "--read-concurrency", type=int, nargs="+", default=[1, 64], help="connections for the read part"
+    )
     p.add_argument("--overload-duration", type=float, default=5.0, help="seconds of overload")
     p.add_argument("--overload-factor", type=float, default=4.0, help="offered load / saturation")
     p.add_argument(
@@ -86,6 +94,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.duration, args.warmup, args.repeats = 2.0, 0.0, 1
         args.grpc_duration = min(args.grpc_duration, 2.0)
+        args.read_duration = min(args.read_duration, 2.0)
         args.overload_duration = min(args.overload_duration, 2.0)
     return args
 
@@ -148,7 +157,7 @@ def finish(results: dict[str, Any], args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    needs_wrk = set(args.only) & {*SWEPT, "batch64", "overload"}
+    needs_wrk = set(args.only) & {*SWEPT, "batch64", "overload", "read"}
     if needs_wrk and wrk_path() is None:
         sys.exit("wrk is not installed: apt-get install -y wrk (or run --only ort)")
     if {"overload", "grpc"} & set(args.only) and h2load_path() is None:
@@ -163,6 +172,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results.update(run_sweeps(args, digits, work_dir))
         if "grpc" in args.only:
             results["protocols"] = protocols_part(args, digits, work_dir / "protocols")
+        if "read" in args.only:
+            results["read"] = read_part(args, digits, work_dir / "read")
         if "overload" in args.only:
             results["overload"] = overload_part(args, digits, work_dir)
     finish(results, args)

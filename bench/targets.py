@@ -77,6 +77,16 @@ def protocol_targets(results: dict[str, Any]) -> list[Target]:
     ]
 
 
+def read_target(results: dict[str, Any]) -> Target:
+    """/read's server time on the 4-digit picture at c=1 against /predict's on the same picture."""
+    times = results.get("read", {}).get("server_ms", {})
+    read, predict = times.get("read", {}).get("1"), times.get("predict", {}).get("1")
+    ratio = read / predict if read is not None and predict else None
+    return _check(
+        "/read 4-digit PNG c=1, server time / /predict's", ratio, "<= 2", ratio is not None and ratio <= 2
+    )
+
+
 def overload_targets(results: dict[str, Any]) -> list[Target]:
     overload = results.get("overload")
     if not overload:
@@ -104,5 +114,6 @@ def evaluate(results: dict[str, Any]) -> list[Target]:
         *sweep_targets(results),
         batch_target(results),
         *protocol_targets(results),
+        read_target(results),
         *overload_targets(results),
     ]
