@@ -109,8 +109,9 @@ def cut_paths(piece: Piece, height: int) -> list[np.ndarray]:
     the picture) that cross the least ink, left to right. A path keeps within ``BAND`` of the digit
     height of its middle column and moves at most one column per row, paying a little per move, so it
     follows the gap between two slanted digits and crosses their junction where it is thinnest.
-    The cheapest paths whose mean columns lie ``CUT_SPACING`` of the digit height apart, and as far
-    from the piece's ends, are the cuts.
+    Only a piece wider than the digit height (``CUTTABLE``) is cut. The cheapest paths whose mean
+    columns lie ``CUT_SPACING`` of the digit height apart, and ``CUT_MARGIN`` of it from the piece's
+    ends, are the cuts.
     """
     if piece.width <= CUTTABLE * max(piece.height, height):
         return []
