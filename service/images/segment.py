@@ -3,7 +3,9 @@
 :func:`number_candidates` finds the ink once (:func:`~service.images.ink.find_ink`, as for a single
 digit) and cuts it into *atoms* (:mod:`service.images.pieces`): strokes without specks, strokes
 stacked in the same columns joined into one (a 5's detached top bar, a 4 drawn in two strokes), and
-strokes much wider than a digit cut at the emptiest columns, where touching digits may meet. Runs of
+strokes wider than a digit is tall cut along the top-to-bottom paths that cross the least ink, where
+touching digits may meet (ink that is one stroke no wider than ``LONE_ASPECT`` times its height is
+never cut: a lone digit, however wide, stays whole). Runs of
 neighbouring atoms that may be one digit (a stroke that was cut, a digit broken into pieces) are
 *candidates* too. Every candidate is normalised exactly as a single upload
 (:func:`~service.images.preprocess.digit_input`), with its box in the pixels of the picture as sent.
@@ -38,7 +40,7 @@ MAX_ATOMS = 5  # a candidate joins at most this many atoms...
 MAX_ASPECT = 1.4  # ...and is at most this many times as wide as the digit height
 WHOLE_ASPECT = 2.0  # all the ink is also a candidate up to this many times as wide as it is tall
 JOIN_GAP = 0.2  # atoms of different strokes join only across a gap below this share of the height
-ATOMS_PER_DIGIT = 4  # more atoms than this per allowed digit: certainly too many digits
+ATOMS_PER_DIGIT = MAX_ATOMS  # more atoms than this per allowed digit: certainly too many digits
 DIGIT_COST = -0.1  # added per digit read: between equally sure readings, the one with fewer digits
 SKIP_COST = -0.5  # added per atom left out
 CONFIDENCE_WEIGHT = 3.0  # how much the model's log-confidence counts...

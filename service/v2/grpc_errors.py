@@ -24,6 +24,7 @@ Code = grpc.StatusCode
 # The most specific class wins (looked up along the MRO).
 GRPC_STATUS: dict[type[e.ServiceError], grpc.StatusCode] = {
     e.InvalidInput: Code.INVALID_ARGUMENT,
+    e.TooManyDigits: Code.INVALID_ARGUMENT,
     e.UnsupportedImageFormat: Code.INVALID_ARGUMENT,
     e.UnsupportedMediaType: Code.INVALID_ARGUMENT,
     e.TooLarge: Code.RESOURCE_EXHAUSTED,
