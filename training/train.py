@@ -67,6 +67,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=1.0,
         help="multiplier on every augmentation magnitude and probability (default: %(default)s)",
     )
+    a(
+        "--calm-epochs",
+        type=int,
+        default=5,
+        help="the last N epochs train with half the augmentation strength, so the kept weights also fit "
+        "clean digits (default: %(default)s)",
+    )
     a("--weight-decay", type=float, default=1e-4, help="AdamW weight decay (default: %(default)s)")
     a("--clip-grad", type=float, default=1.0, help="gradient-norm clipping, 0 = off (default: %(default)s)")
     a(
@@ -115,9 +122,15 @@ def batches(split: Split, batch_size: int, generator: torch.Generator | None):
         yield images[idx].float().div_(255.0), labels[idx].long()
 
 
+def augment_strength(args: argparse.Namespace, epoch: int) -> float:
+    """``--augment-strength``, halved in the last ``--calm-epochs`` epochs."""
+    calm = epoch > args.epochs - args.calm_epochs
+    return args.augment_strength * (0.5 if calm else 1.0)
+
+
 def train_one_epoch(model, ema, split, optimizer, scheduler, args, generator, epoch) -> dict[str, float]:
     model.train()
-    aug_cfg, seen, loss_sum, correct = AugmentConfig().scaled(args.augment_strength), 0, 0.0, 0
+    aug_cfg, seen, loss_sum, correct = AugmentConfig().scaled(augment_strength(args, epoch)), 0, 0.0, 0
     total = (len(split) + args.batch_size - 1) // args.batch_size
     bar = tqdm(batches(split, args.batch_size, generator), total=total, desc=f"epoch {epoch}", leave=False)
     for x, y in bar:

@@ -158,3 +158,11 @@ def test_resume_after_a_crash_matches_an_uninterrupted_run(
     assert resumed.epoch == 2 and [h["epoch"] for h in resumed.history] == [1, 2]
     assert all(torch.equal(resumed.model_state[k], straight.model_state[k]) for k in straight.model_state)
     assert resumed.history[1]["val_loss"] == pytest.approx(straight.history[1]["val_loss"])
+
+
+def test_the_last_calm_epochs_train_with_half_the_augmentation() -> None:
+    args = train.parse_args(["--epochs", "25", "--calm-epochs", "5", "--augment-strength", "1.2"])
+    strengths = [train.augment_strength(args, epoch) for epoch in range(1, 26)]
+    assert strengths == [1.2] * 20 + [0.6] * 5
+    args = train.parse_args(["--calm-epochs", "0"])
+    assert {train.augment_strength(args, epoch) for epoch in range(1, args.epochs + 1)} == {1.0}
