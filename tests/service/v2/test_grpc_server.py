@@ -11,6 +11,7 @@ import asyncio
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -68,6 +69,20 @@ def test_before_the_model_is_ready_health_says_not_serving_and_inference_is_unav
     assert (error.code(), error.details()) == (grpc.StatusCode.UNAVAILABLE, "the model is not loaded yet")
 
 
+def test_a_port_held_by_another_program_fails_start_up_with_a_clear_message() -> None:
+    with socket.socket() as holder:  # no SO_REUSEPORT: nobody may share it
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        state = ServiceState(Settings(model_repository=MODELS, host="127.0.0.1", grpc_port=port))
+
+        async def start() -> None:  # grpc.aio servers are made on a running event loop
+            await GrpcServer(state, Metrics(), Admission(4), "test").start()
+
+        with pytest.raises(RuntimeError, match=f"cannot listen for gRPC on 127.0.0.1:{port}"):
+            asyncio.run(start())
+
+
 # --- two workers -----------------------------------------------------------------------------------
 
 
@@ -102,7 +117,11 @@ def test_two_workers_each_take_grpc_connections_on_the_one_port() -> None:
         zeros.set_data_from_numpy(np.zeros((1, 28, 28), np.float32))
         assert all(c.infer("mnist-lstm", [zeros]).as_numpy("probabilities").shape == (1, 10) for c in clients)
         per_worker = {
-            pid: sum(1 for c in psutil.Process(pid).net_connections("tcp") if c.laddr.port == port) - 1
+            pid: sum(
+                1
+                for c in psutil.Process(pid).net_connections("tcp")
+                if c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED
+            )
             for pid in workers
         }
         for c in clients:
