@@ -34,6 +34,14 @@ def lay_out(
     glyphs: list[Image.Image], spacing: Spacing, pen_px: float, rng: np.random.Generator
 ) -> tuple[Image.Image, dict[str, object]]:
     """The number's ink mask (cropped, with a small margin) and what was drawn: tilt and offsets."""
+    lefts, tops, tilt = positions(glyphs, spacing, pen_px, rng)
+    return paste(glyphs, lefts, tops), {"tilt": tilt, "lefts": lefts}
+
+
+def positions(
+    glyphs: list[Image.Image], spacing: Spacing, pen_px: float, rng: np.random.Generator
+) -> tuple[list[int], list[int], float]:
+    """Where each glyph's box goes (its left and top edge) and the baseline's tilt in degrees."""
     height = max(g.height for g in glyphs)
     slope = math.tan(math.radians(rng.uniform(-MAX_TILT_DEGREES, MAX_TILT_DEGREES)))
     bases = [height - g.height + rng.uniform(-JITTER, JITTER) * height for g in glyphs]
@@ -43,8 +51,7 @@ def lay_out(
         drop = top - tops[-1]
         lefts.append(int(_next_left(glyphs[k - 1], glyphs[k], lefts[-1], drop, spacing, pen_px, rng)))
         tops.append(top)
-    tilt = round(math.degrees(math.atan(slope)), 1)
-    return _paste(glyphs, lefts, tops), {"tilt": tilt, "lefts": lefts}
+    return lefts, tops, round(math.degrees(math.atan(slope)), 1)
 
 
 def _next_left(
@@ -81,7 +88,7 @@ def _touch_offset(left: Image.Image, right: Image.Image, drop: int) -> int:
     return left.width - min(room)
 
 
-def _paste(glyphs: list[Image.Image], lefts: list[int], tops: list[int]) -> Image.Image:
+def paste(glyphs: list[Image.Image], lefts: list[int], tops: list[int]) -> Image.Image:
     """Every glyph at its place on one mask (ink adds up, as a pen passing twice), cropped to the ink."""
     x0, y0 = min(lefts), min(tops)
     width = max(left + g.width for left, g in zip(lefts, glyphs, strict=True)) - x0

@@ -31,13 +31,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.compose import Rendered
 from eval.number_glyphs import SOURCES, Sources
-from eval.number_layout import SPACINGS, Spacing, lay_out
+from eval.number_layout import SPACINGS, Spacing, paste, positions
 from eval.number_render import render
 from eval.synth import save
 
@@ -57,17 +58,47 @@ class NumberSample:
     params: dict[str, object]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """A number before it is shown: its text, one ink mask per digit, where each goes, what was drawn."""
+
+    text: str
+    glyphs: list[Image.Image]
+    lefts: list[int]
+    tops: list[int]
+    params: dict[str, object]
+
+    def mask(self, only: int | None = None) -> Image.Image:
+        """The number's ink mask; with ``only``, the same frame holding only that digit's ink."""
+        glyphs = (
+            self.glyphs
+            if only is None
+            else [g if k == only else _blank(g) for k, g in enumerate(self.glyphs)]
+        )
+        return paste(glyphs, self.lefts, self.tops)
+
+
+def lay_out_number(sources: Sources, source: str, spacing: Spacing, rng: np.random.Generator) -> Layout:
+    """Draw 2-6 random digits from ``source`` and lay them out with ``spacing``."""
+    length = int(rng.integers(LENGTHS[0], LENGTHS[1] + 1))
+    text = "".join(str(d) for d in rng.integers(0, 10, length))
+    glyphs, pen_px, drawn = sources.glyphs(source, [int(c) for c in text], rng)
+    lefts, tops, tilt = positions(glyphs, spacing, pen_px, rng)
+    return Layout(text, glyphs, lefts, tops, {**drawn, "tilt": tilt, "lefts": lefts})
+
+
 def make_number(
     sources: Sources, source: str, spacing: Spacing, rng: np.random.Generator, max_side: int | None
 ) -> tuple[str, Rendered]:
     """Draw one number of 2-6 random digits: its text, and the picture with what was drawn."""
-    length = int(rng.integers(LENGTHS[0], LENGTHS[1] + 1))
-    text = "".join(str(d) for d in rng.integers(0, 10, length))
-    glyphs, pen_px, drawn = sources.glyphs(source, [int(c) for c in text], rng)
-    mask, laid = lay_out(glyphs, spacing, pen_px, rng)
-    rendered = render(mask, source, rng, max_side)
-    rendered.params = {**drawn, **laid, **rendered.params}
-    return text, rendered
+    layout = lay_out_number(sources, source, spacing, rng)
+    rendered = render(layout.mask(), source, rng, max_side)
+    rendered.params = {**layout.params, **rendered.params}
+    return layout.text, rendered
+
+
+def _blank(glyph: Image.Image) -> Image.Image:
+    return Image.new("L", glyph.size, 0)
 
 
 def generate(

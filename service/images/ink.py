@@ -68,13 +68,14 @@ class Ink:
     scale: float
 
 
-def find_ink(gray: np.ndarray, row: bool = False) -> Ink:
+def find_ink(gray: np.ndarray, row: bool = False, work_side: int = WORK_SIDE) -> Ink:
     """float32 ``HxW`` grayscale in [0, 1], either polarity -> its strokes; raises ``NoDigit``.
 
     ``row``: the picture holds a row of marks (the digits of a number), so the main mark gathers
     every mark beside it in its rows, not only those near it (see :func:`_check_strokes`).
+    ``work_side``: the longest side analysed; a wide row of small digits needs more than one digit.
     """
-    work = _without_impulses(_light_on_dark(_shrink(gray, WORK_SIDE)))
+    work = _without_impulses(_light_on_dark(_shrink(gray, work_side)))
     strength, noise = _strength(work)
     peak = float(strength.max())
     sigmas = BLANK_SIGMAS if peak >= CLEAR_CONTRAST else FAINT_SIGMAS

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from service.errors import NoDigit, TooManyDigits
+from service.images.ink import find_ink
 from service.images.preprocess import normalize_digit
 from service.images.segment import Candidates, number_candidates, read_number, read_number_bytes
 
@@ -196,3 +197,12 @@ def test_typeset_digits_are_read_one_by_one() -> None:
     candidates = number_candidates(as_array(image))
     assert candidates.simple, "well separated digits leave nothing to choose"
     assert len(candidates.crops) == 4
+
+
+def test_find_ink_analyses_at_the_work_side_asked_for() -> None:
+    image, draw = paper(768, 160)
+    seven(draw, 30, 30)
+    zero(draw, 150, 30)
+    default, finer = find_ink(as_array(image), row=True), find_ink(as_array(image), row=True, work_side=384)
+    assert default.mask.shape == (40, 192) and default.scale == pytest.approx(0.25)
+    assert finer.mask.shape == (80, 384) and finer.scale == pytest.approx(0.5)
