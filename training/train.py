@@ -42,6 +42,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     a = p.add_argument
     a("--epochs", type=int, default=25, help="number of training epochs (default: %(default)s)")
     a("--batch-size", type=int, default=128, help="training batch size (default: %(default)s)")
+    a(
+        "--outlier-weight",
+        type=float,
+        default=0.5,
+        help="weight of the loss pushing non-digits toward a uniform answer, 0 = off (default: %(default)s)",
+    )
+    a("--outlier-batch", type=int, default=32, help="non-digits added to each batch (default: %(default)s)")
+    a("--outlier-bank", type=int, default=20000, help="non-digits drawn once per run (default: %(default)s)")
     a("--lr", type=float, default=4e-3, help="peak learning rate (default: %(default)s)")
     a(
         "--schedule",
@@ -128,7 +136,16 @@ def augment_strength(args: argparse.Namespace, epoch: int) -> float:
     return args.augment_strength * (0.5 if calm else 1.0)
 
 
-def train_one_epoch(model, ema, split, optimizer, scheduler, args, generator, epoch) -> dict[str, float]:
+def outlier_loss(logits: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy to the uniform distribution: zero when every class is equally likely."""
+    return (torch.logsumexp(logits, dim=1) - logits.mean(dim=1)).mean()
+
+
+def train_one_epoch(
+    model, ema, split, optimizer, scheduler, args, generator, epoch, outliers=None
+) -> dict[str, float]:
+    """One pass over ``split``; with ``outliers``, each batch also holds ``args.outlier_batch``
+    non-digits, trained toward a uniform answer (outlier exposure, training/outliers.py)."""
     model.train()
     aug_cfg, seen, loss_sum, correct = AugmentConfig().scaled(augment_strength(args, epoch)), 0, 0.0, 0
     total = (len(split) + args.batch_size - 1) // args.batch_size
@@ -136,8 +153,14 @@ def train_one_epoch(model, ema, split, optimizer, scheduler, args, generator, ep
     for x, y in bar:
         if args.augment:
             x = augment(x, aug_cfg, generator)
+        if outliers is not None:
+            picked = outliers[torch.randint(len(outliers), (args.outlier_batch,), generator=generator)]
+            x = torch.cat([x, augment(picked, aug_cfg, generator) if args.augment else picked])
         logits = model(x)
-        loss = F.cross_entropy(logits, y, label_smoothing=args.label_smoothing)
+        loss = F.cross_entropy(logits[: len(y)], y, label_smoothing=args.label_smoothing)
+        if outliers is not None:
+            loss = loss + args.outlier_weight * outlier_loss(logits[len(y) :])
+            logits = logits[: len(y)]
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if args.clip_grad > 0:
@@ -198,6 +221,12 @@ def main(argv: list[str] | None = None) -> Checkpoint:
     if args.dry_run:
         args.epochs, train, val = min(args.epochs, 2), train.head(512), val.head(256)
     steps_per_epoch = (len(train) + args.batch_size - 1) // args.batch_size
+    outliers = None
+    if args.outlier_weight > 0:
+        from training.outliers import outlier_bank
+
+        bank = outlier_bank(min(args.outlier_bank, len(train)), args.seed, train.images)
+        outliers = torch.from_numpy(bank).float().div_(255.0)
 
     model = RowLSTM(ModelConfig())
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
@@ -212,7 +241,7 @@ def main(argv: list[str] | None = None) -> Checkpoint:
 
     started = time.perf_counter() - state.wall_time_s
     for epoch in range(state.epoch + 1, args.epochs + 1):
-        metrics = train_one_epoch(model, ema, train, optimizer, scheduler, args, generator, epoch)
+        metrics = train_one_epoch(model, ema, train, optimizer, scheduler, args, generator, epoch, outliers)
         val_loss, val_acc, _ = evaluate(ema.module if ema is not None else model, val)
         metrics |= {
             "epoch": epoch,
