@@ -137,7 +137,7 @@ def augment_strength(args: argparse.Namespace, epoch: int) -> float:
 
 
 def outlier_loss(logits: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy to the uniform distribution: zero when every class is equally likely."""
+    """Cross-entropy to the uniform distribution: smallest (log 10) when every class is equally likely."""
     return (torch.logsumexp(logits, dim=1) - logits.mean(dim=1)).mean()
 
 
