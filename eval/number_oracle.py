@@ -11,7 +11,8 @@ except that each digit's 28x28 input is made from the ink under its true mask
 
 Beside the service's own reading (``eval/number_score.py``'s, offline), every miss is then either
 the segmentation's (the oracle reads the number right) or the model's and the ink finding's (the
-oracle misses it too): the table says how many of each.
+oracle misses it too): the table says how many of each, and of the segmentation's, how many lacked
+the right reading among their candidates (the cuts' fault) and how many chose another (the choice's).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from service.errors import ServiceError
 from service.images.decode import decode_scaled
 from service.images.ink import WORK_SIDE, find_ink
 from service.images.preprocess import _sanitise, digit_input
+from service.images.segment import number_candidates_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 INK_SHARE = 0.3  # a pixel is the digit's where its picture differs by this share of the most it does
@@ -92,18 +94,49 @@ def oracle_reading(
     )
 
 
-def split(samples: Sequence[NumberSample], service: Sequence[Reading], oracle: Sequence[Reading]) -> str:
-    """Per spacing: the service's misses the oracle reads right (segmentation) and those it misses too."""
-    lines = [f"{'spacing':<14}{'misses':>8}{'segmentation':>14}{'model/ink':>11}{'oracle only':>13}"]
+def within_reach(data: bytes, text: str, predict: object, max_pixels: int) -> bool:
+    """Whether the service's candidates hold the right reading: some run of them over every atom,
+    left to right (short atoms may be left out), that the model reads as ``text``. When they do not,
+    the cuts are to blame; when they do, the choice among them."""
+    try:
+        candidates = number_candidates_bytes(data, max_pixels)
+    except ServiceError:
+        return False
+    probabilities = predict(np.stack([c.pixels for c in candidates.crops]))  # type: ignore[operator]
+    digits = [str(d) for d in np.asarray(probabilities).argmax(axis=1)]
+    atoms = len(candidates.skippable)
+    reached: list[set[int]] = [{0}] + [set() for _ in range(atoms)]  # digits of text read, per atom
+    for atom in range(atoms):
+        for read in reached[atom]:
+            if candidates.skippable[atom]:
+                reached[atom + 1].add(read)
+            for k, (start, stop) in enumerate(candidates.spans):
+                if start == atom and read < len(text) and digits[k] == text[read]:
+                    reached[stop].add(read + 1)
+    return len(text) in reached[atoms]
+
+
+def split(
+    samples: Sequence[NumberSample],
+    service: Sequence[Reading],
+    oracle: Sequence[Reading],
+    reach: Sequence[bool],
+) -> str:
+    """Per spacing: the service's misses the oracle reads right (segmentation: the right reading was
+    not among the candidates, or it was and another was chosen) and those it misses too."""
+    head = ["misses", "segmentation", "not in cands", "chosen wrong", "model/ink", "oracle only"]
+    lines = [f"{'spacing':<14}" + "".join(f"{h:>14}" for h in head)]
     for spacing in [*SPACINGS, "overall"]:
         rows = [i for i, s in enumerate(samples) if spacing in (s.spacing, "overall")]
-        right = [(service[i].text == samples[i].text, oracle[i].text == samples[i].text) for i in rows]
-        misses = sum(not s for s, _ in right)
-        segmentation = sum(not s and o for s, o in right)
-        lines.append(
-            f"{spacing:<14}{misses:>8}{segmentation:>14}{misses - segmentation:>11}"
-            f"{sum(s and not o for s, o in right):>13}"
-        )
+        right = [
+            (service[i].text == samples[i].text, oracle[i].text == samples[i].text, reach[i]) for i in rows
+        ]
+        misses = sum(not s for s, _, _ in right)
+        segmentation = sum(not s and o for s, o, _ in right)
+        uncut = sum(not s and o and not r for s, o, r in right)
+        counts = [misses, segmentation, uncut, segmentation - uncut, misses - segmentation]
+        counts.append(sum(s and not o for s, o, _ in right))
+        lines.append(f"{spacing:<14}" + "".join(f"{c:>14}" for c in counts))
     return "\n".join(lines)
 
 
@@ -142,10 +175,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for s, data in zip(samples, blobs, strict=True)
     ]
     service = read_offline(blobs, args.model, args.max_pixels)
+    reach = [
+        within_reach(data, s.text, predict, args.max_pixels) for s, data in zip(samples, blobs, strict=True)
+    ]
     print(f"{len(samples)} numbers from {args.images}, model {args.model}\n")
     print(table(scores(samples, service, "spacing"), "service") + "\n")
     print(table(scores(samples, oracle, "spacing"), "true digits") + "\n")
-    print(split(samples, service, oracle))
+    print(split(samples, service, oracle, reach))
     return 0
 
 
