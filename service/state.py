@@ -58,10 +58,18 @@ class ServiceState:
         return await self.models().classify(images, name, version, budget_s, protocol)
 
     async def classify_and_judge(
-        self, images: np.ndarray, name: str | None = None, version: int | None = None
+        self,
+        images: np.ndarray,
+        name: str | None = None,
+        version: int | None = None,
+        *,
+        protocol: str = "http",
+        deadline_s: float | None = None,
     ) -> tuple[LoadedModel, np.ndarray, np.ndarray]:
         """:meth:`classify`, and which predictions are uncertain by the version's calibration."""
-        model, probabilities = await self.classify(images, name, version)
+        model, probabilities = await self.classify(
+            images, name, version, protocol=protocol, deadline_s=deadline_s
+        )
         uncertain = model.calibration.uncertain(probabilities)
         if self.observer is not None:
             self.observer.on_judged(len(uncertain), int(uncertain.sum()))

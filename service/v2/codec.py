@@ -5,9 +5,11 @@ A request body is a JSON document, optionally followed by raw tensor bytes; then
 its size in ``parameters.binary_data_size``. Responses use the same layout for the outputs asked
 for as binary (``binary_data`` on the output, else ``binary_data_output`` on the request).
 
-The model takes one input, float32 ``[N, 28, 28]`` in [0, 1], and returns one output, named
-``probabilities``: ``[N, 10]`` with softmax already applied (the ONNX graph's ``logits`` are not
-exposed, so the name says what the numbers are). Pure functions: no I/O, no state.
+The model takes one input, float32 ``[N, 28, 28]`` in [0, 1], and returns two outputs:
+``probabilities``, ``[N, 10]`` FP32 with softmax already applied (the ONNX graph's ``logits`` are not
+exposed, so the name says what the numbers are), and ``uncertain``, ``[N, 1]`` BOOL, the flag that
+/predict gives each prediction (service/inference/calibration.py). A request that names no outputs
+gets both. Pure functions: no I/O, no state.
 
 The public ``check_*`` functions and :func:`from_bytes` are the input contract, shared with the gRPC
 codec (:mod:`service.v2.grpc_codec`), so both transports refuse the same requests with the same words.
@@ -27,7 +29,9 @@ from service.errors import InvalidArray, InvalidInput, TooManyImages
 from service.v2.schemas import InferRequest, RequestInput, RequestOutput
 
 OUTPUT = "probabilities"
+UNCERTAIN = "uncertain"
 DATATYPE = "FP32"
+OUTPUT_TYPES = {OUTPUT: DATATYPE, UNCERTAIN: "BOOL"}
 WIRE_DTYPE = np.dtype("<f4")  # binary tensors are little-endian, row-major, unpadded
 IMAGE_SHAPE = (28, 28)
 
@@ -70,27 +74,43 @@ def split_body(body: bytes, header_length: str | None) -> tuple[bytes, bytes]:
     return body[: int(length)], body[int(length) :]
 
 
+def output_tensors(probabilities: np.ndarray, uncertain: np.ndarray) -> dict[str, np.ndarray]:
+    """Each output by name: probabilities ``float32[N, 10]`` and the flags ``bool[N, 1]``."""
+    return {OUTPUT: probabilities.astype(np.float32, copy=False), UNCERTAIN: uncertain.reshape(-1, 1)}
+
+
+def wire_bytes(values: np.ndarray) -> bytes:
+    """A tensor as the protocol's raw bytes: little-endian FP32, or one byte per BOOL."""
+    if values.dtype == np.bool_:
+        return values.astype(np.uint8).tobytes()
+    return values.astype(WIRE_DTYPE, copy=False).tobytes()
+
+
 def encode_response(
     probabilities: np.ndarray,
+    uncertain: np.ndarray,
     model_name: str,
     model_version: int,
     request_id: str | None,
     outputs: list[OutputSpec],
 ) -> tuple[bytes, int | None]:
-    """Probabilities ``[N, 10]`` -> (response body, JSON length if binary data follows, else None)."""
+    """Probabilities ``[N, 10]`` and flags ``[N]`` -> (response body, JSON length if binary data
+    follows, else None)."""
+    tensors = output_tensors(probabilities, uncertain)
     documents: list[dict[str, Any]] = []
     chunks: list[bytes] = []
     for spec in outputs:
+        values = tensors[spec.name]
         document: dict[str, Any] = {
             "name": spec.name,
-            "datatype": DATATYPE,
-            "shape": list(probabilities.shape),
+            "datatype": OUTPUT_TYPES[spec.name],
+            "shape": list(values.shape),
         }
         if spec.binary:
-            chunks.append(probabilities.astype(WIRE_DTYPE).tobytes())
+            chunks.append(wire_bytes(values))
             document["parameters"] = {"binary_data_size": len(chunks[-1])}
         else:
-            document["data"] = probabilities.astype(np.float32).ravel()
+            document["data"] = values.ravel()
         documents.append(document)
     response: dict[str, Any] = {"model_name": model_name, "model_version": str(model_version)}
     if request_id is not None:
@@ -180,19 +200,21 @@ def check_values(images: np.ndarray) -> np.ndarray:
 def _outputs(request: InferRequest) -> list[OutputSpec]:
     default = _flag(request.parameters, "binary_data_output", False)
     if not request.outputs:
-        return [OutputSpec(OUTPUT, default)]
+        return [OutputSpec(name, default) for name in OUTPUT_TYPES]
     return [_output(asked, default) for asked in request.outputs]
 
 
 def _output(asked: RequestOutput, default: bool) -> OutputSpec:
     check_output(asked.name, asked.parameters or {})
-    return OutputSpec(OUTPUT, _flag(asked.parameters, "binary_data", default))
+    return OutputSpec(asked.name, _flag(asked.parameters, "binary_data", default))
 
 
 def check_output(name: str, parameters: Mapping[str, object]) -> None:
     """An output asked for: it must be ours, without the classification extension."""
-    if name != OUTPUT:
-        raise InvalidInput(f"unknown output {name!r}; the model has one output, {OUTPUT!r} (softmax applied)")
+    if name not in OUTPUT_TYPES:
+        raise InvalidInput(
+            f"unknown output {name!r}; the model's outputs are {OUTPUT!r} (softmax applied) and {UNCERTAIN!r}"
+        )
     if "classification" in parameters:
         raise InvalidInput("the classification extension is not supported; ask for the probabilities")
 

@@ -11,7 +11,7 @@ from service.errors import ModelNotFound
 from service.inference.runtime import CUDA
 from service.inference.versions import LoadedModel
 from service.state import ServiceState
-from service.v2.codec import DATATYPE, OUTPUT
+from service.v2.codec import DATATYPE, OUTPUT, OUTPUT_TYPES, UNCERTAIN
 from service.v2.schemas import (
     ConfigTensor,
     DynamicBatching,
@@ -32,7 +32,10 @@ def model_metadata(state: ServiceState, model: LoadedModel) -> ModelMetadata:
         versions=[str(v) for v in state.models().versions(model.name)],
         platform=PLATFORM,
         inputs=[TensorMetadata(name=sidecar.input_name, datatype=DATATYPE, shape=sidecar.inputs[0].shape)],
-        outputs=[TensorMetadata(name=OUTPUT, datatype=DATATYPE, shape=sidecar.outputs[0].shape)],
+        outputs=[
+            TensorMetadata(name=OUTPUT, datatype=DATATYPE, shape=sidecar.outputs[0].shape),
+            TensorMetadata(name=UNCERTAIN, datatype=OUTPUT_TYPES[UNCERTAIN], shape=[-1, 1]),
+        ],
     )
 
 
@@ -49,7 +52,10 @@ def model_config(model: LoadedModel, settings: Settings) -> ModelConfig:
                 name=sidecar.input_name, data_type=f"TYPE_{DATATYPE}", dims=sidecar.inputs[0].shape[1:]
             )
         ],
-        output=[ConfigTensor(name=OUTPUT, data_type=f"TYPE_{DATATYPE}", dims=sidecar.outputs[0].shape[1:])],
+        output=[
+            ConfigTensor(name=OUTPUT, data_type=f"TYPE_{DATATYPE}", dims=sidecar.outputs[0].shape[1:]),
+            ConfigTensor(name=UNCERTAIN, data_type=f"TYPE_{OUTPUT_TYPES[UNCERTAIN]}", dims=[1]),
+        ],
         dynamic_batching=DynamicBatching(
             preferred_batch_size=[settings.max_batch_size],
             max_queue_delay_microseconds=round(settings.max_batch_wait_ms * 1000),

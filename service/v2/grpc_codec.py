@@ -20,13 +20,14 @@ from tritonclient.grpc import service_pb2 as pb
 from service.errors import InvalidInput
 from service.v2.codec import (
     DATATYPE,
-    OUTPUT,
-    WIRE_DTYPE,
+    OUTPUT_TYPES,
     check_header,
     check_input_names,
     check_output,
     check_values,
     from_bytes,
+    output_tensors,
+    wire_bytes,
 )
 
 TYPED_FIELDS = ("bool_contents", "int_contents", "int64_contents", "uint_contents", "uint64_contents",
@@ -40,6 +41,8 @@ class DecodedCall:
     request_id: str
     raw: bool
     """The values came as ``raw_input_contents``, so the answer goes as ``raw_output_contents``."""
+    outputs: tuple[str, ...]
+    """The outputs asked for, in order; both when none were named."""
 
 
 def decode_infer(request: pb.ModelInferRequest, input_name: str, max_images: int) -> DecodedCall:
@@ -52,19 +55,28 @@ def decode_infer(request: pb.ModelInferRequest, input_name: str, max_images: int
         check_output(asked.name, asked.parameters)
     raw = bool(request.raw_input_contents)
     values = _from_raw(request, tensor) if raw else _from_contents(tensor)
-    return DecodedCall(check_values(values.reshape(shape)), request.id, raw)
+    outputs = tuple(asked.name for asked in request.outputs) or tuple(OUTPUT_TYPES)
+    return DecodedCall(check_values(values.reshape(shape)), request.id, raw, outputs)
 
 
 def encode_infer(
-    probabilities: np.ndarray, model_name: str, model_version: int, request_id: str, raw: bool
+    probabilities: np.ndarray, uncertain: np.ndarray, model_name: str, model_version: int, call: DecodedCall
 ) -> pb.ModelInferResponse:
-    """Probabilities ``[N, 10]`` -> a ``ModelInferResponse`` with the one output, ``probabilities``."""
-    response = pb.ModelInferResponse(model_name=model_name, model_version=str(model_version), id=request_id)
-    output = response.outputs.add(name=OUTPUT, datatype=DATATYPE, shape=probabilities.shape)
-    if raw:
-        response.raw_output_contents.append(probabilities.astype(WIRE_DTYPE, copy=False).tobytes())
-    else:
-        output.contents.fp32_contents.extend(probabilities.ravel().tolist())
+    """Probabilities ``[N, 10]`` and flags ``[N]`` -> a ``ModelInferResponse`` with the outputs asked
+    for, raw or typed as the input came."""
+    response = pb.ModelInferResponse(
+        model_name=model_name, model_version=str(model_version), id=call.request_id
+    )
+    tensors = output_tensors(probabilities, uncertain)
+    for name in call.outputs:
+        values = tensors[name]
+        output = response.outputs.add(name=name, datatype=OUTPUT_TYPES[name], shape=values.shape)
+        if call.raw:
+            response.raw_output_contents.append(wire_bytes(values))
+        elif values.dtype == np.bool_:
+            output.contents.bool_contents.extend(values.ravel().tolist())
+        else:
+            output.contents.fp32_contents.extend(values.ravel().tolist())
     return response
 
 

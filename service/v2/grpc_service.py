@@ -132,10 +132,10 @@ class InferenceServicer(service_pb2_grpc.GRPCInferenceServiceServicer):
         max_images = self.state.settings.max_images_per_request
         decoded = decode_infer(request, model.runtime.sidecar.input_name, max_images)
         fields["images"] = len(decoded.images)
-        used, probabilities = await self.state.classify(
+        used, probabilities, uncertain = await self.state.classify_and_judge(
             decoded.images, name, version, protocol="grpc", deadline_s=context.time_remaining()
         )
-        return encode_infer(probabilities, used.name, used.version, decoded.request_id, decoded.raw)
+        return encode_infer(probabilities, uncertain, used.name, used.version, decoded)
 
     def _observe(self, fields: dict[str, Any], code: grpc.StatusCode, latency_s: float) -> None:
         self.metrics.observe_request(fields["route"], "POST", code.name, latency_s, protocol="grpc")

@@ -130,9 +130,9 @@ async def _infer(request: Request, state: ServiceState, name: str, version: int 
     model = state.model(name, version)  # unknown model or not ready: answered before reading the body
     decoded = await _decode(request, model.runtime.sidecar.input_name, state.settings.max_images_per_request)
     request.state.images = len(decoded.images)
-    used, probabilities = await state.classify(decoded.images, name, version)
+    used, probabilities, uncertain = await state.classify_and_judge(decoded.images, name, version)
     body, header_length = encode_response(
-        probabilities, used.name, used.version, decoded.request_id, decoded.outputs
+        probabilities, uncertain, used.name, used.version, decoded.request_id, decoded.outputs
     )
     if header_length is None:
         return Response(body, media_type="application/json")

@@ -104,11 +104,15 @@ class InferRequest(BaseModel):
 
 
 class ResponseOutput(BaseModel):
+    """``probabilities`` (FP32 ``[N, 10]``) or ``uncertain`` (BOOL ``[N, 1]``, as /predict's flag)."""
+
     name: str
     shape: list[int]
     datatype: str
     parameters: Parameters | None = Field(None, description="binary_data_size when sent as bytes.")
-    data: list[float] | None = Field(None, description="Row-major elements, flat; absent when binary.")
+    data: list[float] | list[bool] | None = Field(
+        None, description="Row-major elements, flat; absent when binary."
+    )
 
 
 class InferResponse(BaseModel):

@@ -10,7 +10,7 @@ import pytest
 import tritonclient.http as triton
 
 from service.errors import InvalidArray, InvalidInput, TooManyImages
-from service.v2.codec import OUTPUT, OutputSpec, decode_request, encode_response, split_body
+from service.v2.codec import OUTPUT, UNCERTAIN, OutputSpec, decode_request, encode_response, split_body
 
 MAX_IMAGES = 8
 
@@ -45,8 +45,8 @@ def test_tritonclient_bodies_decode_to_the_exact_pixels(binary: bool) -> None:
     assert decoded.images.dtype == np.float32 and decoded.images.flags.c_contiguous
     np.testing.assert_array_equal(decoded.images, pixels)
     assert decoded.request_id == "r1"
-    # No outputs named: tritonclient asks for binary outputs with binary_data_output.
-    assert decoded.outputs == [OutputSpec(OUTPUT, binary=True)]
+    # No outputs named: both, binary, as tritonclient asks with binary_data_output.
+    assert decoded.outputs == [OutputSpec(OUTPUT, binary=True), OutputSpec(UNCERTAIN, binary=True)]
 
 
 def test_nested_and_flat_data_give_the_same_images() -> None:
@@ -161,13 +161,15 @@ def test_outputs_can_be_chosen_and_each_made_binary_or_json() -> None:
     per_output = [{"name": OUTPUT, "parameters": {"binary_data": True}}]
     assert decode(json_body([0] * 784, [1, 28, 28], outputs=per_output)).outputs == [OutputSpec(OUTPUT, True)]
     plain = decode(json_body([0] * 784, [1, 28, 28]))
-    assert plain.outputs == [OutputSpec(OUTPUT, binary=False)]  # JSON unless asked otherwise
+    assert plain.outputs == [OutputSpec(OUTPUT, False), OutputSpec(UNCERTAIN, False)]  # JSON unless asked
+    only_flags = decode(json_body([0] * 784, [1, 28, 28], outputs=[{"name": UNCERTAIN}]))
+    assert only_flags.outputs == [OutputSpec(UNCERTAIN, binary=False)]
 
 
 @pytest.mark.parametrize(
     ("outputs", "fragment"),
     [
-        ([{"name": "logits"}], "unknown output 'logits'; the model has one output, 'probabilities'"),
+        ([{"name": "logits"}], "unknown output 'logits'; the model's outputs are 'probabilities'"),
         ([{"name": OUTPUT, "parameters": {"classification": 3}}], "classification extension"),
         ([{"name": OUTPUT, "parameters": {"binary_data": "yes"}}], "binary_data must be true or false"),
     ],
@@ -182,20 +184,28 @@ def probabilities(n: int) -> np.ndarray:
     return rows / rows.sum(axis=1, keepdims=True)
 
 
+FLAGS = np.array([True, False, False, True])
+BOTH_JSON = [OutputSpec(OUTPUT, False), OutputSpec(UNCERTAIN, False)]
+
+
 def test_json_response_reads_back_through_tritonclient() -> None:
     probs = probabilities(4)
-    body, header_length = encode_response(probs, "mnist-lstm", 3, "r1", [OutputSpec(OUTPUT, False)])
+    body, header_length = encode_response(probs, FLAGS, "mnist-lstm", 3, "r1", BOTH_JSON)
     assert header_length is None
     document = json.loads(body)
     assert document["model_name"] == "mnist-lstm" and document["model_version"] == "3"
     assert document["id"] == "r1" and document["outputs"][0]["shape"] == [4, 10]
+    assert document["outputs"][1] == {"name": UNCERTAIN, "datatype": "BOOL", "shape": [4, 1],
+                                      "data": [True, False, False, True]}  # fmt: skip
     result = triton.InferenceServerClient.parse_response_body(body)
     np.testing.assert_array_equal(result.as_numpy(OUTPUT), probs)  # float32 survives JSON exactly
+    np.testing.assert_array_equal(result.as_numpy(UNCERTAIN), FLAGS.reshape(4, 1))
 
 
 def test_binary_response_reads_back_through_tritonclient() -> None:
     probs = probabilities(64)
-    body, header_length = encode_response(probs, "mnist-lstm", 1, None, [OutputSpec(OUTPUT, True)])
+    flags = np.zeros(64, dtype=bool)
+    body, header_length = encode_response(probs, flags, "mnist-lstm", 1, None, [OutputSpec(OUTPUT, True)])
     assert header_length is not None and len(body) == header_length + 64 * 10 * 4
     header = json.loads(body[:header_length])
     assert "id" not in header and header["outputs"][0]["parameters"] == {"binary_data_size": 2560}
@@ -207,3 +217,12 @@ def test_binary_response_reads_back_through_tritonclient() -> None:
 def test_split_body_without_header_is_all_json() -> None:
     assert split_body(b'{"a": 1}', None) == (b'{"a": 1}', b"")
     assert split_body(b"{}\x01\x02", "2") == (b"{}", b"\x01\x02")
+
+
+def test_binary_flags_are_one_byte_each_and_read_back() -> None:
+    body, header_length = encode_response(
+        probabilities(4), FLAGS, "mnist-lstm", 1, None, [OutputSpec(UNCERTAIN, True)]
+    )
+    assert header_length is not None and body[header_length:] == bytes([1, 0, 0, 1])
+    result = triton.InferenceServerClient.parse_response_body(body, header_length=header_length)
+    np.testing.assert_array_equal(result.as_numpy(UNCERTAIN), FLAGS.reshape(4, 1))

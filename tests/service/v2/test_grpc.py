@@ -121,13 +121,15 @@ def test_model_metadata_and_config_say_what_rest_says(
     rest = http.get(f"/v2/models/{MODEL}").json()
     assert (metadata.name, list(metadata.versions), metadata.platform) == (MODEL, [V], rest["platform"])
     for kind in ("inputs", "outputs"):
-        (got,) = getattr(metadata, kind)
-        assert {"name": got.name, "datatype": got.datatype, "shape": list(got.shape)} == rest[kind][0]
+        got = [
+            {"name": t.name, "datatype": t.datatype, "shape": list(t.shape)} for t in getattr(metadata, kind)
+        ]
+        assert got == rest[kind]
     config = client.get_model_config(MODEL, version).config
     rest_config = http.get(f"/v2/models/{MODEL}/config").json()
     assert (config.name, config.max_batch_size) == (MODEL, MAX_IMAGES)
     assert [(t.name, list(t.dims)) for t in config.input] == [("pixels", [28, 28])]
-    assert [(t.name, list(t.dims)) for t in config.output] == [(OUTPUT, [10])]
+    assert [(t.name, list(t.dims)) for t in config.output] == [(OUTPUT, [10]), ("uncertain", [1])]
     assert config.input[0].data_type == triton.model_config_pb2.TYPE_FP32
     assert (
         list(config.dynamic_batching.preferred_batch_size)
@@ -181,8 +183,13 @@ def test_typed_contents_are_answered_typed(
     )
     response = service_pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=30)
     assert not response.raw_output_contents and response.id == "typed"
-    (output,) = response.outputs
+    output, flags = response.outputs  # no outputs named: both
     np.testing.assert_allclose(np.reshape(output.contents.fp32_contents, (3, 10)), reference[:3], atol=1e-5)
+    assert (flags.name, flags.datatype, list(flags.contents.bool_contents)) == (
+        "uncertain",
+        "BOOL",
+        [False] * 3,
+    )
 
 
 def test_int8_model_and_pinned_versions(client: triton.InferenceServerClient, digits: Digits) -> None:

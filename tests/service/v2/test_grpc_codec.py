@@ -9,7 +9,7 @@ from tritonclient.grpc import service_pb2 as pb
 from tritonclient.grpc._utils import _get_inference_request
 
 from service.errors import InvalidArray, InvalidInput, TooManyImages
-from service.v2.grpc_codec import decode_infer, encode_infer
+from service.v2.grpc_codec import DecodedCall, decode_infer, encode_infer
 
 MAX_IMAGES = 8
 
@@ -61,18 +61,30 @@ def test_typed_request_round_trips() -> None:
 @pytest.mark.parametrize("raw", [True, False])
 def test_response_answers_in_the_requests_encoding(raw: bool) -> None:
     probabilities = np.random.default_rng(1).random((3, 10), dtype=np.float32)
-    response = encode_infer(probabilities, "mnist-lstm", 2, "r9", raw)
+    flags = np.array([False, True, False])
+    call = DecodedCall(np.zeros((3, 28, 28), np.float32), "r9", raw, ("probabilities", "uncertain"))
+    response = encode_infer(probabilities, flags, "mnist-lstm", 2, call)
     assert (response.model_name, response.model_version, response.id) == ("mnist-lstm", "2", "r9")
-    (output,) = response.outputs
-    assert (output.name, output.datatype, list(output.shape)) == ("probabilities", "FP32", [3, 10])
+    scores, unsure = response.outputs
+    assert (scores.name, scores.datatype, list(scores.shape)) == ("probabilities", "FP32", [3, 10])
+    assert (unsure.name, unsure.datatype, list(unsure.shape)) == ("uncertain", "BOOL", [3, 1])
     if raw:
-        assert not output.HasField("contents") and len(response.raw_output_contents) == 1
+        assert not scores.HasField("contents") and len(response.raw_output_contents) == 2
         # As tritonclient reads it back:
         result = triton.InferResult(response)
         np.testing.assert_array_equal(result.as_numpy("probabilities"), probabilities)
+        np.testing.assert_array_equal(result.as_numpy("uncertain"), flags.reshape(3, 1))
     else:
         assert not response.raw_output_contents
-        np.testing.assert_array_equal(np.reshape(output.contents.fp32_contents, (3, 10)), probabilities)
+        np.testing.assert_array_equal(np.reshape(scores.contents.fp32_contents, (3, 10)), probabilities)
+        assert list(unsure.contents.bool_contents) == [False, True, False]
+
+
+def test_only_the_outputs_asked_for_are_answered() -> None:
+    call = DecodedCall(np.zeros((1, 28, 28), np.float32), "", True, ("uncertain",))
+    response = encode_infer(np.full((1, 10), 0.1, np.float32), np.array([True]), "m", 1, call)
+    assert [o.name for o in response.outputs] == ["uncertain"]
+    assert list(response.raw_output_contents) == [b"\x01"]
 
 
 def _raw(pixels: np.ndarray, **tensor: object) -> pb.ModelInferRequest:

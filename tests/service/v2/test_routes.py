@@ -114,7 +114,10 @@ def test_model_metadata(client: triton.InferenceServerClient, version: str) -> N
         "versions": [V],
         "platform": "onnxruntime_onnx",
         "inputs": [{"name": "pixels", "datatype": "FP32", "shape": [-1, 28, 28]}],
-        "outputs": [{"name": OUTPUT, "datatype": "FP32", "shape": [-1, 10]}],
+        "outputs": [
+            {"name": OUTPUT, "datatype": "FP32", "shape": [-1, 10]},
+            {"name": "uncertain", "datatype": "BOOL", "shape": [-1, 1]},
+        ],
     }
 
 
@@ -124,11 +127,11 @@ def test_model_config_agrees_with_metadata_and_settings(client: triton.Inference
     assert (config["name"], config["platform"]) == (INT8, metadata["platform"])
     assert config["max_batch_size"] == MAX_IMAGES  # the most images one request may carry
     for kind in ("input", "output"):
-        (tensor,) = config[kind]
-        (meta,) = metadata[f"{kind}s"]
-        # max_batch_size > 0: Triton's dims leave out the batch dimension that metadata shows as -1.
-        assert (tensor["name"], [-1, *tensor["dims"]]) == (meta["name"], meta["shape"])
-        assert tensor["data_type"] == "TYPE_" + meta["datatype"]
+        assert len(config[kind]) == len(metadata[f"{kind}s"])
+        for tensor, meta in zip(config[kind], metadata[f"{kind}s"], strict=True):
+            # max_batch_size > 0: Triton's dims leave out the batch dimension that metadata shows as -1.
+            assert (tensor["name"], [-1, *tensor["dims"]]) == (meta["name"], meta["shape"])
+            assert tensor["data_type"] == "TYPE_" + meta["datatype"]
     assert config["dynamic_batching"] == {
         "preferred_batch_size": [MAX_BATCH],
         "max_queue_delay_microseconds": 1500,
@@ -255,9 +258,11 @@ def test_json_infer_with_nested_data(http: httpx.Client, digits: tuple[np.ndarra
     assert "inference-header-content-length" not in response.headers
     body = response.json()
     assert (body["model_name"], body["model_version"], body["id"]) == (MODEL, V, "42")
-    (output,) = body["outputs"]
+    output, flags = body["outputs"]  # no outputs named: both
     assert (output["name"], output["datatype"], output["shape"]) == (OUTPUT, "FP32", [2, 10])
     assert np.argmax(np.reshape(output["data"], (2, 10)), axis=1).tolist() == digits[1][:2].tolist()
+    assert (flags["name"], flags["datatype"], flags["shape"]) == ("uncertain", "BOOL", [2, 1])
+    assert flags["data"] == [False, False], "clean MNIST test digits are not uncertain"
 
 
 def test_binary_response_layout(http: httpx.Client, digits: tuple[np.ndarray, np.ndarray]) -> None:
@@ -270,8 +275,11 @@ def test_binary_response_layout(http: httpx.Client, digits: tuple[np.ndarray, np
     length = int(response.headers["inference-header-content-length"])
     header = json.loads(response.content[:length])
     assert header["outputs"][0]["parameters"] == {"binary_data_size": 3 * 10 * 4}
-    probabilities = np.frombuffer(response.content[length:], dtype="<f4").reshape(3, 10)
+    assert header["outputs"][1]["parameters"] == {"binary_data_size": 3}  # one byte per BOOL
+    data = response.content[length:]
+    probabilities = np.frombuffer(data[:120], dtype="<f4").reshape(3, 10)
     assert probabilities.argmax(axis=1).tolist() == digits[1][:3].tolist()
+    assert data[120:] == bytes(3), "the three digits are not uncertain"
 
 
 def one_image(data: list[Any] | None = None, **overrides: Any) -> dict[str, Any]:
@@ -351,3 +359,16 @@ def test_errors_outside_the_routes_keep_the_protocol_shape(http: httpx.Client) -
     assert too_big.status_code == 413 and "exceeds" in too_big.json()["error"]
     outside = http.get("/nope")
     assert outside.json()["error"]["code"] == "not_found", "the rest of the API keeps its own shape"
+
+
+def test_the_uncertain_output_says_what_predict_says(
+    http: httpx.Client, client: triton.InferenceServerClient
+) -> None:
+    """v2 exposes /predict's flag as the BOOL output "uncertain": an empty frame is no digit the
+    model knows, and both routes say so for the same array."""
+    blank = np.zeros((1, 28, 28), np.float32)
+    tensor = triton.InferInput("pixels", [1, 28, 28], "FP32")
+    tensor.set_data_from_numpy(blank, binary_data=True)
+    result = client.infer(MODEL, [tensor], outputs=[triton.InferRequestedOutput("uncertain")])
+    predicted = http.post("/predict", json={"images": [blank[0].tolist()], "value_range": "0-1"}).json()
+    assert result.as_numpy("uncertain").tolist() == [[predicted["predictions"][0]["uncertain"]]] == [[True]]
