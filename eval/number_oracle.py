@@ -95,25 +95,25 @@ def oracle_reading(
 
 
 def within_reach(data: bytes, text: str, predict: object, max_pixels: int) -> bool:
-    """Whether the service's candidates hold the right reading: some run of them over every atom,
-    left to right (short atoms may be left out), that the model reads as ``text``. When they do not,
-    the cuts are to blame; when they do, the choice among them."""
+    """Whether the service's candidates hold the right reading: some run of them from the first node
+    to the last, left to right (short ink may be left out), that the model reads as ``text``. When
+    they do not, the cuts are to blame; when they do, the choice among them."""
     try:
         candidates = number_candidates_bytes(data, max_pixels)
     except ServiceError:
         return False
     probabilities = predict(np.stack([c.pixels for c in candidates.crops]))  # type: ignore[operator]
     digits = [str(d) for d in np.asarray(probabilities).argmax(axis=1)]
-    atoms = len(candidates.skippable)
-    reached: list[set[int]] = [{0}] + [set() for _ in range(atoms)]  # digits of text read, per atom
-    for atom in range(atoms):
-        for read in reached[atom]:
-            if candidates.skippable[atom]:
-                reached[atom + 1].add(read)
+    steps = len(candidates.skippable)
+    reached: list[set[int]] = [{0}] + [set() for _ in range(steps)]  # digits of text read, per node
+    for node in range(steps):
+        for read in reached[node]:
+            if candidates.skippable[node]:
+                reached[node + 1].add(read)
             for k, (start, stop) in enumerate(candidates.spans):
-                if start == atom and read < len(text) and digits[k] == text[read]:
+                if start == node and read < len(text) and digits[k] == text[read]:
                     reached[stop].add(read + 1)
-    return len(text) in reached[atoms]
+    return len(text) in reached[steps]
 
 
 def split(

@@ -1,5 +1,6 @@
-"""The geometry of a written number's ink: strokes, the strokes that make one digit, and where a
-stroke may be cut because two digits touch there. Used by :mod:`service.images.segment`.
+"""The geometry of a written number's ink: strokes, the strokes that make one digit, and the ink between
+two cuts (:mod:`service.images.cuts` says where a stroke may be cut). Used by
+:mod:`service.images.segment`.
 
 Every position is at analysis resolution (:func:`~service.images.ink.find_ink`'s). Sizes are relative
 to the *digit height*: the height of the tallest stroke with a fair share of the ink.
@@ -19,12 +20,6 @@ OVERLAP = 0.5  # strokes overlapping over this share of the narrower one's colum
 NEAR = 0.3  # ...when the rows between them are fewer than this share of the digit height
 WHOLE_HEIGHT = 0.6  # a stroke this tall (share of the digit height)...
 THIN = 0.35  # ...and wider than this share of its height looks like a whole digit by itself
-CUTTABLE = 1.0  # a piece wider than this times the digit height (and its own) may hold touching digits
-CUT_SPACING = 0.15  # cuts lie at least this share of the digit height apart...
-CUT_MARGIN = 0.25  # ...and from the piece's ends
-DRIFT = 0.3  # what a cut path pays per sideways step, in inked pixels crossed
-BAND = 0.35  # a cut path strays at most this share of the digit height from its middle column...
-STRAY = 0.2  # ...paying up to this per row for it (at the band's edge), in inked pixels crossed
 EIGHT = np.ones((3, 3), dtype=bool)
 
 
@@ -104,64 +99,6 @@ def union(pieces: list[Piece]) -> Piece:
     return Piece(mask, rows, cols, sum(p.mass for p in pieces))
 
 
-def cut_paths(piece: Piece, height: int) -> list[np.ndarray]:
-    """Where touching digits may meet: paths from the piece's top to its bottom (one column per row of
-    the picture) that cross the least ink, left to right. A path keeps within ``BAND`` of the digit
-    height of its middle column and moves at most one column per row, paying a little per move, so it
-    follows the gap between two slanted digits and crosses their junction where it is thinnest.
-    Only a piece wider than the digit height (``CUTTABLE``) is cut. The cheapest paths whose mean
-    columns lie ``CUT_SPACING`` of the digit height apart, and ``CUT_MARGIN`` of it from the piece's
-    ends, are the cuts.
-    """
-    if piece.width <= CUTTABLE * max(piece.height, height):
-        return []
-    ink = piece.mask[piece.rows[0] : piece.rows[1], piece.cols[0] : piece.cols[1]]
-    spacing, margin = max(2, round(CUT_SPACING * height)), max(2, round(CUT_MARGIN * height))
-    cost, paths = _cheapest_paths(ink.astype(np.float64), max(1, round(BAND * height)))
-    where = paths.mean(axis=1)
-    chosen: list[int] = []
-    for m in np.argsort(cost, kind="stable").tolist():
-        if margin <= where[m] <= ink.shape[1] - margin and all(
-            abs(where[m] - where[c]) >= spacing for c in chosen
-        ):
-            chosen.append(m)
-    chosen.sort(key=lambda m: where[m])
-    return [_extend(paths[m] + piece.cols[0], piece.rows, piece.mask.shape[0]) for m in chosen]
-
-
-def _cheapest_paths(ink: np.ndarray, reach: int) -> tuple[np.ndarray, np.ndarray]:
-    """For every middle column, the cheapest top-to-bottom path within ``reach`` columns of it and
-    inside the piece: its cost (one per inked pixel crossed, ``DRIFT`` per sideways step, up to
-    ``STRAY`` per row away from the middle) and its column in every row, ``[middle, row]``."""
-    rows, cols = ink.shape
-    padded = np.pad(ink, ((0, 0), (reach, reach)), constant_values=np.inf)
-    band = np.arange(cols)[:, None] + np.arange(2 * reach + 1)[None, :]  # [middle, offset] -> padded column
-    stray = STRAY * np.abs(np.arange(2 * reach + 1) - reach) / reach  # per row, away from the middle
-    steps = np.zeros((rows, cols, 2 * reach + 1), dtype=np.int8)
-    cost = padded[0][band] + stray
-    edge = np.full((cols, 1), np.inf)
-    for r in range(1, rows):
-        left = np.concatenate([edge, cost[:, :-1]], axis=1) + DRIFT
-        right = np.concatenate([cost[:, 1:], edge], axis=1) + DRIFT
-        choice = np.stack([left, cost, right])
-        best = choice.argmin(axis=0)
-        steps[r] = best - 1
-        cost = np.take_along_axis(choice, best[None], axis=0)[0] + padded[r][band] + stray
-    offsets = np.empty((cols, rows), dtype=np.int64)
-    offsets[:, -1] = cost.argmin(axis=1)
-    middles = np.arange(cols)
-    for r in range(rows - 1, 0, -1):
-        offsets[:, r - 1] = offsets[:, r] + steps[r, middles, offsets[:, r]]
-    return cost.min(axis=1), offsets + middles[:, None] - reach
-
-
-def _extend(path: np.ndarray, rows: tuple[int, int], height: int) -> np.ndarray:
-    """A path over the piece's rows, continued straight up and down to the picture's edges."""
-    full = np.empty(height, dtype=np.int64)
-    full[: rows[0]], full[rows[0] : rows[1]], full[rows[1] :] = path[0], path, path[-1]
-    return full
-
-
 def between(piece: Piece, left: np.ndarray | None, right: np.ndarray | None) -> Piece | None:
     """The part of a piece right of path ``left`` and left of path ``right`` (None: the piece's own
     edge); None when it holds no ink."""
@@ -179,8 +116,3 @@ def between(piece: Piece, left: np.ndarray | None, right: np.ndarray | None) -> 
     return Piece(
         mask, (int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1), piece.mass * share
     )
-
-
-def crossed(piece: Piece, path: np.ndarray) -> int:
-    """How many of the piece's inked pixels a cut path runs through."""
-    return int(piece.mask[np.arange(piece.mask.shape[0]), np.clip(path, 0, piece.mask.shape[1] - 1)].sum())

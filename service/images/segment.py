@@ -1,23 +1,24 @@
 """Read a whole number: the ink of one picture as digits, left to right.
 
 :func:`number_candidates` finds the ink once (:func:`~service.images.ink.find_ink`, as for a single
-digit) and cuts it into *atoms* (:mod:`service.images.pieces`): strokes without specks, strokes
-stacked in the same columns joined into one (a 5's detached top bar, a 4 drawn in two strokes), and
-strokes wider than a digit is tall cut along the top-to-bottom paths that cross the least ink, where
-touching digits may meet (ink that is one stroke no wider than ``LONE_ASPECT`` times its height is
-never cut: a lone digit, however wide, stays whole). Runs of
-neighbouring atoms that may be one digit (a stroke that was cut, a digit broken into pieces) are
-*candidates* too. Every candidate is normalised exactly as a single upload
+digit) and splits it into strokes (:mod:`service.images.pieces`): without specks, and strokes stacked
+in the same columns joined into one (a 5's detached top bar, a 4 drawn in two strokes). Strokes
+wider than a digit is tall may hold touching digits: :mod:`service.images.cuts` gives the paths
+through them where digits may meet, several per join, upright and leaning. The edges of strokes and
+the cuts are *nodes*, left to right; the ink between two nodes is a *candidate* digit when it is a
+digit's height, its strokes may join (a digit broken into pieces), and it is no wider than
+``MAX_ASPECT`` digit heights. Every candidate is normalised exactly as a single upload
 (:func:`~service.images.preprocess.digit_input`), with its box in the pixels of the picture as sent.
 
-:meth:`Candidates.best` then picks the reading: the candidates that cover the atoms left to right
-with the highest total of log-confidence (the model's, when given; else how digit-like each
-candidate's shape is) plus a small cost per digit. Atoms shorter than half a digit (dots, dashes) may
-be left out. Pictures without ambiguity give one candidate per digit, and no choice is made.
-:func:`read_number` is that reading by shape alone; the service (``service.api.read``) classifies
-every candidate in one model call and lets the model choose. The candidate that covers all the ink
-is the very input ``/predict`` makes of the picture, and a picture that already is MNIST-like is one
-digit.
+:meth:`Candidates.best` then picks the reading: the candidates that lead from the first node to the
+last with the highest total of log-confidence (the model's, when given; else how digit-like each
+candidate's shape is) plus a small cost per digit. Ink shorter than half a digit (dots, dashes) may
+be left out. A stroke no wider than ``LONE_ASPECT`` times its height may be one wide digit as well
+as two touching ones: it is cut only when the model reads it whole less surely than a single digit.
+Pictures without ambiguity give one candidate per digit, and no choice is made. :func:`read_number`
+is that reading by shape alone; the service (``service.api.read``) classifies every candidate in one
+model call and lets the model choose. The candidate that covers all the ink is the very input
+``/predict`` makes of the picture, and a picture that already is MNIST-like is one digit.
 """
 
 from __future__ import annotations
@@ -29,23 +30,25 @@ from dataclasses import dataclass
 import numpy as np
 
 from service.errors import NoDigit, TooManyDigits
+from service.images import cuts as c
 from service.images import pieces as p
 from service.images.decode import decode_scaled
 from service.images.ink import WORK_SIDE, Ink, find_ink
 from service.images.preprocess import _drop_specks, _is_mnist_like, _sanitise, digit_input
 from service.images.strokes import stroke_width
 
-MIN_HEIGHT = 0.45  # an atom shorter than this share of the digit height is no digit by itself
-MAX_ATOMS = 5  # a candidate joins at most this many atoms...
+MIN_HEIGHT = 0.45  # ink shorter than this share of the digit height is no digit by itself
+MAX_ATOMS = 5  # a candidate joins at most this many strokes...
 MAX_ASPECT = 1.4  # ...and is at most this many times as wide as the digit height
 WHOLE_ASPECT = 2.0  # all the ink is also a candidate up to this many times as wide as it is tall
-JOIN_GAP = 0.2  # atoms of different strokes join only across a gap below this share of the height
-ATOMS_PER_DIGIT = MAX_ATOMS  # more atoms than this per allowed digit: certainly too many digits
+JOIN_GAP = 0.2  # strokes join only across a gap below this share of the height
+ATOMS_PER_DIGIT = MAX_ATOMS  # more tall strokes than this per allowed digit: certainly too many
 DIGIT_COST = -0.1  # added per digit read: between equally sure readings, the one with fewer digits
-SKIP_COST = -0.5  # added per atom left out
+SKIP_COST = -0.5  # added per stretch of ink left out
 CONFIDENCE_WEIGHT = 3.0  # how much the model's log-confidence counts...
 SHAPE_WEIGHT = 0.3  # ...beside the shape's
-LONE_ASPECT = 1.45  # ink that is one stroke at most this many times as wide as tall is one digit
+LONE_ASPECT = 1.45  # ink that is one stroke at most this many times as wide as tall is one digit...
+LONE_CONFIDENCE = 0.9  # ...unless the model reads it less surely than this
 MAX_CROSSING = 3.0  # a cut crosses at most this many strokes (touching digits meet in about one)
 ASPECT = (0.75, 0.3)  # a digit's width / height: widest without doubt, and the spread beyond
 
@@ -61,17 +64,19 @@ class DigitCrop:
 
 @dataclass(frozen=True)
 class Candidates:
-    """Every digit the ink may hold: ``crops[k]`` covers atoms ``spans[k] = (start, stop)``, and
-    ``shapes[k]`` says how digit-like its shape is (log, <= 0)."""
+    """Every digit the ink may hold: ``crops[k]`` is the ink between nodes ``spans[k] = (start,
+    stop)``, and ``shapes[k]`` says how digit-like its shape is (log, <= 0); ``skippable[i]`` says
+    whether the ink between nodes ``i`` and ``i + 1`` may be left out."""
 
     crops: list[DigitCrop]
     spans: list[tuple[int, int]]
     shapes: list[float]
     skippable: list[bool]
+    guards: tuple[int, ...] = ()  # candidates that are a whole stroke that may be one digit
 
     @property
     def simple(self) -> bool:
-        """One candidate per atom, none to leave out: the reading is every candidate."""
+        """One candidate per step between nodes, none to leave out: the reading is every candidate."""
         return len(self.crops) == len(self.skippable) and not any(self.skippable)
 
     def best(self, confidence: np.ndarray | None = None, max_digits: int | None = None) -> list[int]:
@@ -83,21 +88,37 @@ class Candidates:
             raise TooManyDigits(f"the image holds {len(chosen)} digits; the limit is {max_digits} per image")
         return chosen
 
+    def _kept_whole(self, confidence: np.ndarray | None) -> set[int]:
+        """The nodes inside guarded strokes that the model reads as surely as a single digit (all of
+        them, without a model): such a stroke is one digit, and no reading may cut it. A stroke no
+        wider than ``LONE_ASPECT`` times its height is cut only when the model doubts it whole."""
+        inside: set[int] = set()
+        for k in self.guards:
+            if confidence is None or confidence[k] >= LONE_CONFIDENCE:
+                inside.update(range(self.spans[k][0] + 1, self.spans[k][1]))
+        return inside
+
     def _best(self, confidence: np.ndarray | None) -> list[int]:
         if self.simple:
             return list(range(len(self.crops)))
-        atoms = len(self.skippable)
-        score = [0.0] + [-math.inf] * atoms
-        back: list[tuple[int, int | None]] = [(0, None)] * (atoms + 1)
-        for stop in range(1, atoms + 1):
+        steps = len(self.skippable)
+        score = [0.0] + [-math.inf] * steps
+        back: list[tuple[int, int | None]] = [(0, None)] * (steps + 1)
+        whole = self._kept_whole(confidence)
+        ending: list[list[int]] = [[] for _ in range(steps + 1)]
+        for k, (_, end) in enumerate(self.spans):
+            ending[end].append(k)
+        for stop in range(1, steps + 1):
+            if stop in whole:
+                continue
             if self.skippable[stop - 1] and score[stop - 1] + SKIP_COST > score[stop]:
                 score[stop], back[stop] = score[stop - 1] + SKIP_COST, (stop - 1, None)
-            for k, (start, end) in enumerate(self.spans):
-                value = score[start] + self._value(k, confidence) if end == stop else -math.inf
+            for k in ending[stop]:
+                value = score[self.spans[k][0]] + self._value(k, confidence)
                 if value > score[stop]:
-                    score[stop], back[stop] = value, (start, k)
+                    score[stop], back[stop] = value, (self.spans[k][0], k)
         chosen: list[int] = []
-        at = atoms
+        at = steps
         while at > 0:
             at, taken = back[at]
             if taken is not None:
@@ -142,69 +163,89 @@ def number_candidates(gray: np.ndarray, max_digits: int | None = None, scale: fl
         crop = DigitCrop(image, _box((0, 28), (0, 28), scale, original))
         return Candidates([crop], [(0, 1)], [0.0], [False])
     ink = find_ink(image, row=True)
-    atoms, strokes, height = _atoms(ink)
-    skippable = [a.height < MIN_HEIGHT * height for a in atoms]
-    if all(skippable):
+    pieces, nodes, height = _layout(ink)
+    tall = [q.height >= MIN_HEIGHT * height for q in pieces]
+    if not any(tall):
         raise NoDigit("no digit found: the marks in the image are dots and dashes, not digits")
-    if max_digits is not None and skippable.count(False) > ATOMS_PER_DIGIT * max_digits:
+    if max_digits is not None and sum(tall) > ATOMS_PER_DIGIT * max_digits:
         raise TooManyDigits(f"the image holds more than {max_digits} digits; that is the limit per image")
-    spans = _spans(atoms, strokes, skippable, height)
+    spans, regions, skippable = _regions(pieces, nodes, height)
     to_original = ink.scale * scale
     crops, shapes = [], []
-    for start, stop in spans:
-        mask = _drop_specks(ink) if (start, stop) == (0, len(atoms)) else p.union(atoms[start:stop]).mask
+    for span, region in zip(spans, regions, strict=True):
+        mask = _drop_specks(ink) if span == (0, len(nodes) - 1) else region.mask
         crops.append(DigitCrop(digit_input(ink, mask), _mask_box(mask, to_original, original)))
-        shapes.append(_shape(p.union(atoms[start:stop]), height))
-    return Candidates(crops, spans, shapes, skippable)
+        shapes.append(_shape(region, height))
+    return Candidates(crops, spans, shapes, skippable, _guards(pieces, nodes, spans))
 
 
-def _atoms(ink: Ink) -> tuple[list[p.Piece], list[int], int]:
-    """The atoms left to right, the stroke each was cut from, and the digit height. Ink that is one
+def _layout(ink: Ink) -> tuple[list[p.Piece], list[c.Node], int]:
+    """The strokes left to right, the nodes between digits, and the digit height. Ink that is one
     stroke no wider than ``LONE_ASPECT`` times its height is never cut: a lone digit stays whole."""
-    pieces = p.strokes(ink.mask, ink.strength)
-    if not pieces:
+    strokes = p.strokes(ink.mask, ink.strength)
+    if not strokes:
         raise NoDigit("no digit found: the image holds only specks")
-    height = p.digit_height(pieces)
-    merged = sorted(p.merge_stacked(pieces, height), key=lambda q: sum(q.cols))
-    lone = len(merged) == 1 and merged[0].width <= LONE_ASPECT * merged[0].height
+    height = p.digit_height(strokes)
+    pieces = sorted(p.merge_stacked(strokes, height), key=lambda q: sum(q.cols))
     pen = max(stroke_width(ink.mask), 1.0)
-    atoms: list[p.Piece] = []
-    strokes: list[int] = []
-    for index, piece in enumerate(merged):
-        cuts = [] if lone else p.cut_paths(piece, height)
-        cuts = [c for c in cuts if p.crossed(piece, c) <= MAX_CROSSING * pen]
-        for left, right in itertools.pairwise([None, *cuts, None]):
-            part = p.between(piece, left, right)
-            if part is not None:
-                atoms.append(part)
-                strokes.append(index)
-    return atoms, strokes, height
+    nodes = []
+    for index, piece in enumerate(pieces):
+        nodes.append(c.Node(index, None, float(piece.cols[0])))
+        paths = c.cut_paths(piece, height)
+        for path in paths:
+            if c.crossed(piece, path) <= MAX_CROSSING * pen:
+                nodes.append(c.Node(index, path, float(path[piece.rows[0] : piece.rows[1]].mean())))
+    nodes.append(c.Node(len(pieces), None, float(pieces[-1].cols[1])))
+    return pieces, nodes, height
 
 
-def _spans(
-    atoms: list[p.Piece], strokes: list[int], skippable: list[bool], height: int
-) -> list[tuple[int, int]]:
-    """Runs of neighbouring atoms that may be one digit: single atoms of a digit's height, and runs
-    whose neighbours may join, no wider than ``MAX_ASPECT`` digit heights."""
-    spans = [(i, i + 1) for i in range(len(atoms)) if not skippable[i]]
-    for start in range(len(atoms)):
-        for stop in range(start + 2, min(len(atoms), start + MAX_ATOMS) + 1):
-            if not _joins(atoms[stop - 2], atoms[stop - 1], strokes[stop - 2] == strokes[stop - 1], height):
+def _guards(pieces: list[p.Piece], nodes: list[c.Node], spans: list[tuple[int, int]]) -> tuple[int, ...]:
+    """The candidates that are a whole stroke with cuts, no wider than ``LONE_ASPECT`` times its
+    height: a wide digit as likely as two touching ones (see :meth:`Candidates._kept_whole`)."""
+    starts = [i for i, node in enumerate(nodes) if node.path is None]
+    guards = []
+    for piece, start, stop in zip(pieces, starts, starts[1:], strict=False):
+        if stop > start + 1 and piece.width <= LONE_ASPECT * piece.height and (start, stop) in spans:
+            guards.append(spans.index((start, stop)))
+    return tuple(guards)
+
+
+def _regions(
+    pieces: list[p.Piece], nodes: list[c.Node], height: int
+) -> tuple[list[tuple[int, int]], list[p.Piece], list[bool]]:
+    """The candidates as spans of nodes ``(start, stop)`` with their ink, and which steps between
+    neighbouring nodes hold ink that may be left out (shorter than ``MIN_HEIGHT``). A candidate is
+    the ink between two nodes, of a digit's height, whose strokes may join, no wider than
+    ``MAX_ASPECT`` digit heights (a stroke without cuts may be wider)."""
+    spans, regions = [], []
+    skippable = [False] * (len(nodes) - 1)
+    for start in range(len(nodes) - 1):
+        for stop in range(start + 1, len(nodes)):
+            if nodes[stop].x - nodes[start].x > (MAX_ASPECT + 1.0) * height:
                 break
-            run = p.union(atoms[start:stop])
-            if run.width > MAX_ASPECT * height:
-                break
-            spans.append((start, stop))
-    whole = p.union(atoms)
-    if (0, len(atoms)) not in spans and whole.width <= WHOLE_ASPECT * whole.height:
-        spans.append((0, len(atoms)))  # one digit, however wide: never split a lone digit unasked
-    return spans
+            parts = c.parts(pieces, nodes[start], nodes[stop], height)
+            if parts is None or len(parts) > MAX_ATOMS or not _joined(parts, height):
+                continue
+            region = parts[0] if len(parts) == 1 else p.union(parts)
+            single = stop == start + 1
+            if single and region.height < MIN_HEIGHT * height:
+                skippable[start] = True
+            elif single or region.width <= MAX_ASPECT * height:
+                spans.append((start, stop))
+                regions.append(region)
+    whole = p.union(pieces)
+    if (0, len(nodes) - 1) not in spans and whole.width <= WHOLE_ASPECT * whole.height:
+        spans.append((0, len(nodes) - 1))  # one digit, however wide: never split a lone digit unasked
+        regions.append(whole)
+    return spans, regions, skippable
 
 
-def _joins(left: p.Piece, right: p.Piece, same_stroke: bool, height: int) -> bool:
-    """Whether two neighbouring atoms may be parts of one digit."""
-    if same_stroke:
-        return True
+def _joined(parts: list[p.Piece], height: int) -> bool:
+    return all(_joins(a, b, height) for a, b in itertools.pairwise(parts))
+
+
+def _joins(left: p.Piece, right: p.Piece, height: int) -> bool:
+    """Whether two neighbouring strokes may be parts of one digit."""
     gap = max(left.cols[0], right.cols[0]) - min(left.cols[1], right.cols[1])
     return gap < JOIN_GAP * height and not (left.whole(height) and right.whole(height))
 

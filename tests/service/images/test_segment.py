@@ -206,3 +206,49 @@ def test_find_ink_analyses_at_the_work_side_asked_for() -> None:
     default, finer = find_ink(as_array(image), row=True), find_ink(as_array(image), row=True, work_side=384)
     assert default.mask.shape == (40, 192) and default.scale == pytest.approx(0.25)
     assert finer.mask.shape == (80, 384) and finer.scale == pytest.approx(0.5)
+
+
+def slanted_zero(draw: ImageDraw.ImageDraw, centre: Point, slant: float, size: Point = (24, 50)) -> None:
+    """A ring leaning right by ``slant`` columns per row, as handwriting leans."""
+    turns = np.linspace(0, 2 * np.pi, 60)
+    xs_, ys_ = size[0] * np.cos(turns), size[1] * np.sin(turns)
+    points = [(centre[0] + x - slant * y, centre[1] + y) for x, y in zip(xs_, ys_, strict=True)]
+    draw.line(points, fill=0, width=PEN, joint="curve")
+
+
+def test_leaning_touching_digits_are_cut_along_their_slant() -> None:
+    """Two rings leaning at 0.5 touch halfway up; an upright cut through the join would slice into
+    both, a cut along their lean gives each ring whole: that reading must be among the candidates."""
+    image, draw = paper(320, 160)
+    for centre in [(110, 80), (166, 80)]:
+        slanted_zero(draw, centre, 0.5)
+    candidates = number_candidates(as_array(image))
+    boxes = [candidates.crops[k].box for k in range(len(candidates.crops))]
+    for left, right in [(71, 149), (127, 205)]:
+        assert any(abs(b[0] - left) <= PEN and abs(b[2] - right) <= PEN for b in boxes), (left, boxes)
+
+
+def test_a_stroke_as_wide_as_two_digits_is_cut_only_when_the_model_doubts_it_whole() -> None:
+    """Two atoms of one guarded stroke: whole when the model is sure of it (or without a model),
+    cut when it is not and the halves read surely."""
+    candidates = Candidates(
+        crops=[None] * 3,  # type: ignore[list-item]
+        spans=[(0, 1), (1, 2), (0, 2)],
+        shapes=[0.0] * 3,
+        skippable=[False, False],
+        guards=(2,),
+    )
+    assert candidates.best() == [2]
+    assert candidates.best(np.array([0.99, 0.99, 0.95])) == [2]
+    assert candidates.best(np.array([0.99, 0.99, 0.5])) == [0, 1]
+
+
+def test_two_touching_digits_in_one_stroke_are_guarded_not_lost() -> None:
+    image, draw = paper(300, 160)
+    zero(draw, 60, 30)
+    zero(draw, 112, 30)  # one stroke 1.07 times as wide as tall
+    candidates = number_candidates(as_array(image))
+    assert len(candidates.guards) == 1, "the whole stroke may be one digit"
+    assert len(read_number(as_array(image))) == 1, "by shape alone, it is"
+    lefts = sorted(candidates.crops[k].box[0] for k in range(len(candidates.crops)))
+    assert any(abs(x - 112) <= PEN for x in lefts), "but the right ring alone is a candidate"
