@@ -2,7 +2,7 @@
 
     python training/sweep.py                          # seeds 1, 2, 3 of the default recipe
     python training/sweep.py --seeds 5 --out /tmp/s   # five seeds, report in /tmp/s
-    python training/sweep.py -- --epochs 25           # arguments after -- go to every train.py run
+    python training/sweep.py -- --epochs 20           # arguments after -- go to every train.py run
     python training/sweep.py --dry-run --seeds 2      # smoke test
 
 One seed is not a recipe: the same seed trains different weights on another CPU, so the figure to

@@ -35,12 +35,13 @@ from training.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from training.data import Split, load_mnist, resolve_data_dir
 from training.machine import cpu_description
 from training.model import ModelConfig, RowLSTM
+from training.prefetch import prefetch
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     a = p.add_argument
-    a("--epochs", type=int, default=25, help="number of training epochs (default: %(default)s)")
+    a("--epochs", type=int, default=30, help="number of training epochs (default: %(default)s)")
     a("--batch-size", type=int, default=128, help="training batch size (default: %(default)s)")
     a(
         "--outlier-weight",
@@ -101,7 +102,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--threads",
         type=int,
         default=os.cpu_count() or 1,
-        help="torch CPU threads (default: all cores, %(default)s)",
+        help="torch CPU threads for the model step; augmentation runs beside it in its own thread "
+        "(default: all cores, %(default)s)",
     )
     a(
         "--val-size",
@@ -141,21 +143,31 @@ def outlier_loss(logits: torch.Tensor) -> torch.Tensor:
     return (torch.logsumexp(logits, dim=1) - logits.mean(dim=1)).mean()
 
 
-def train_one_epoch(
-    model, ema, split, optimizer, scheduler, args, generator, epoch, outliers=None
-) -> dict[str, float]:
-    """One pass over ``split``; with ``outliers``, each batch also holds ``args.outlier_batch``
-    non-digits, trained toward a uniform answer (outlier exposure, training/outliers.py)."""
-    model.train()
-    aug_cfg, seen, loss_sum, correct = AugmentConfig().scaled(augment_strength(args, epoch)), 0, 0.0, 0
-    total = (len(split) + args.batch_size - 1) // args.batch_size
-    bar = tqdm(batches(split, args.batch_size, generator), total=total, desc=f"epoch {epoch}", leave=False)
-    for x, y in bar:
+def prepared_batches(split, args, generator, epoch, outliers=None):
+    """Yield ``(pixels, labels)`` ready for the model: augmented, and with ``args.outlier_batch``
+    non-digits appended after the labelled digits when ``outliers`` is given."""
+    aug_cfg = AugmentConfig().scaled(augment_strength(args, epoch))
+    for x, y in batches(split, args.batch_size, generator):
         if args.augment:
             x = augment(x, aug_cfg, generator)
         if outliers is not None:
             picked = outliers[torch.randint(len(outliers), (args.outlier_batch,), generator=generator)]
             x = torch.cat([x, augment(picked, aug_cfg, generator) if args.augment else picked])
+        yield x, y
+
+
+def train_one_epoch(
+    model, ema, split, optimizer, scheduler, args, generator, epoch, outliers=None
+) -> dict[str, float]:
+    """One pass over ``split``; with ``outliers``, each batch also holds ``args.outlier_batch``
+    non-digits, trained toward a uniform answer (outlier exposure, training/outliers.py). The next
+    batch is prepared in a background thread while this one trains (training/prefetch.py)."""
+    model.train()
+    seen, loss_sum, correct = 0, 0.0, 0
+    total = (len(split) + args.batch_size - 1) // args.batch_size
+    ready = prefetch(prepared_batches(split, args, generator, epoch, outliers))
+    bar = tqdm(ready, total=total, desc=f"epoch {epoch}", leave=False)
+    for x, y in bar:
         logits = model(x)
         loss = F.cross_entropy(logits[: len(y)], y, label_smoothing=args.label_smoothing)
         if outliers is not None:
