@@ -18,8 +18,31 @@ def _measured_on(metrics: dict[str, Any]) -> str:
     )
 
 
-def render_card(fp32: dict[str, Any], int8: dict[str, Any], image_prefix: str = "") -> str:
-    """Markdown describing a trained version: accuracy, provenance, curves and confusion matrix."""
+RECIPE_FILE = "recipe.json"  # training/sweep.py's sweep.json, copied beside a model trained by that recipe
+
+
+def render_recipe(recipe: dict[str, Any] | None, seed: int) -> str:
+    """The recipe's accuracy over seeds, of which this model is one draw; empty without a sweep."""
+    if not recipe:
+        return ""
+    s, m = recipe["summary"]["test_accuracy_fp32"], recipe["machine"]
+    wall = recipe["summary"]["run_wall_s"]
+    times = f"{wall['min']:.0f}-{wall['max']:.0f} s"
+    flags = " ".join(m["isa_flags"] or []) or "unknown instruction sets"
+    return f"""
+**The recipe, not one seed:** the same command trains different weights on another CPU, so the figure
+to expect from retraining is the spread over seeds. `python training/sweep.py` ran `{recipe["recipe"]}`
+with seeds {", ".join(str(x) for x in recipe["seeds"])} on {m["cpu"]} ({flags}): MNIST test accuracy
+median **{100 * s["median"]:.2f}%**, min {100 * s["min"]:.2f}%, max {100 * s["max"]:.2f}%, {times}
+per run. This model is seed {seed}, one draw from it.
+"""
+
+
+def render_card(
+    fp32: dict[str, Any], int8: dict[str, Any], image_prefix: str = "", recipe: dict[str, Any] | None = None
+) -> str:
+    """Markdown describing a trained version: accuracy, the recipe's spread, provenance, curves and
+    confusion matrix."""
     m, t = fp32["metrics"], fp32["training"]
     per_class = " | ".join(f"{100 * a:.2f}" for a in m["test_per_class_accuracy"])
     return f"""# {fp32["name"]} v{fp32["version"]}
@@ -38,7 +61,7 @@ linear layer on the last step) that classifies 28x28 digits, exported to ONNX (o
 Accuracy is on the 10,000 MNIST test images, computed with onnxruntime at export{_measured_on(m)}. The
 kept epoch was chosen on a validation split held out of the training set (validation accuracy
 {100 * m["val_accuracy"]:.2f}%); the test set was used only for this report.
-
+{render_recipe(recipe, t["args"]["seed"])}
 Per-class test accuracy (%):
 
 | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |
@@ -69,6 +92,12 @@ Training error is measured on augmented batches, so it sits above the validation
 """
 
 
+def _recipe(fp32_dir: Path) -> dict[str, Any] | None:
+    path = fp32_dir / RECIPE_FILE
+    recipe: dict[str, Any] | None = json.loads(path.read_text()) if path.exists() else None
+    return recipe
+
+
 def _sidecars(fp32_dir: Path, int8_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     def read(directory: Path) -> dict[str, Any]:
         sidecar: dict[str, Any] = json.loads((directory / "model.json").read_text())
@@ -79,7 +108,7 @@ def _sidecars(fp32_dir: Path, int8_dir: Path) -> tuple[dict[str, Any], dict[str,
 
 def write_card(fp32_dir: Path, int8_dir: Path) -> None:
     """The version's own README.md, beside its model."""
-    (fp32_dir / "README.md").write_text(render_card(*_sidecars(fp32_dir, int8_dir)))
+    (fp32_dir / "README.md").write_text(render_card(*_sidecars(fp32_dir, int8_dir), recipe=_recipe(fp32_dir)))
 
 
 def write_repository_readme(repo: Path, fp32_dir: Path, int8_dir: Path) -> None:
@@ -92,5 +121,23 @@ def write_repository_readme(repo: Path, fp32_dir: Path, int8_dir: Path) -> None:
         f"one). The newest export, `{fp32['name']}/{fp32['version']}`, follows.\n\n"
     )
     prefix = f"{fp32['name']}/{fp32['version']}/"
-    card = render_card(fp32, int8, prefix).replace("# ", "## ", 1)
+    card = render_card(fp32, int8, prefix, _recipe(fp32_dir)).replace("# ", "## ", 1)
     (repo / "README.md").write_text(intro + card.replace("\n## ", "\n### "))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Render the cards again, e.g. after copying a sweep's report in as ``recipe.json``."""
+    import argparse
+
+    p = argparse.ArgumentParser(description=main.__doc__)
+    p.add_argument("fp32_dir", type=Path, help="e.g. models/mnist-lstm/3")
+    p.add_argument("int8_dir", type=Path, help="e.g. models/mnist-lstm-int8/3")
+    p.add_argument("--repository", type=Path, default=None, help="also rewrite this repository's README.md")
+    args = p.parse_args(argv)
+    write_card(args.fp32_dir, args.int8_dir)
+    if args.repository is not None:
+        write_repository_readme(args.repository, args.fp32_dir, args.int8_dir)
+
+
+if __name__ == "__main__":
+    main()
