@@ -77,8 +77,8 @@ Per-class test accuracy (%):
 ONNX sha256 `{fp32["sha256"]}`.
 
 **Limits:** trained on MNIST only (centred handwritten digits, 1990s US census and school writing). Real
-photos depend on the service's preprocessing; printed digits in unusual fonts, digits touching other
-marks, and several digits in one image are out of scope.
+photos depend on the service's preprocessing; printed digits in unusual fonts and digits touching other
+marks are hard. It reads one digit: a number must be split into digits first (the service's `POST /read`).
 
 ## Training curves
 
