@@ -6,10 +6,13 @@ Screenshots go to test-artifacts/; the desktop drawing of a 7 also becomes docs/
 from __future__ import annotations
 
 import base64
+import io
+import math
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from PIL import Image, ImageDraw
 
 from tests.browser.drawing import DIGITS, draw_with_finger, draw_with_mouse
 from tests.live import ROOT
@@ -217,4 +220,50 @@ def test_the_page_links_to_the_api_docs(desktop: Watched) -> None:
     link = desktop.page.get_by_role("link", name="API documentation")
     assert link.get_attribute("href") == "docs"
     expect(desktop.page.locator("#model-info")).to_contain_text("mnist-lstm")
+    desktop.assert_clean()
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_blank_photo_is_refused_with_the_services_message(desktop: Watched, service_url: str) -> None:
+    page = desktop.page
+    blank = png_bytes(Image.new("L", (240, 180), 235))
+    files = {"file": ("blank.png", blank, "image/png")}
+    answer = httpx.post(f"{service_url}/predict", files=files, timeout=30)
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "no_digit"
+    file_input(page).set_input_files({"name": "blank.png", "mimeType": "image/png", "buffer": blank})
+    status = page.locator("#status")
+    expect(status).to_have_class("status error")
+    expect(status).to_contain_text(f"Could not classify blank.png: {answer.json()['error']['message']}")
+    expect(page.locator("#digit")).to_have_text("?")
+    desktop.assert_clean(allowed_errors=("the server responded with a status of 422",))
+
+
+def shapes_picture() -> bytes:
+    """A screen graphic of a star, a triangle and a square: ink, but no digit."""
+    image = Image.new("L", (300, 200), 255)
+    draw = ImageDraw.Draw(image)
+    corners = [(math.pi * (k / 5 - 0.5), 45 if k % 2 == 0 else 18) for k in range(10)]
+    star = [(60 + r * math.cos(a), 100 + r * math.sin(a)) for a, r in corners]
+    draw.polygon(star, fill=0)
+    draw.polygon([(130, 150), (170, 60), (210, 150)], outline=0, width=6)
+    draw.rectangle((225, 70, 285, 130), fill=40)
+    return png_bytes(image)
+
+
+def test_a_picture_of_shapes_is_marked_not_sure(desktop: Watched, service_url: str) -> None:
+    page = desktop.page
+    picture = shapes_picture()
+    files = {"file": ("shapes.png", picture, "image/png")}
+    prediction = httpx.post(f"{service_url}/predict", files=files, timeout=30).json()["predictions"][0]
+    assert prediction["uncertain"], f"the service should not be sure of shapes: {prediction['confidence']}"
+    file_input(page).set_input_files({"name": "shapes.png", "mimeType": "image/png", "buffer": picture})
+    expect(page.locator("#status")).to_contain_text("Classified", timeout=20_000)
+    expect(page.locator("#confidence")).to_contain_text("Not sure (")
+    expect(page.locator("#confidence")).to_contain_text("this may not be a single digit")
+    expect(page.locator("#verdict")).to_have_class("verdict unsure")
     desktop.assert_clean()
