@@ -130,7 +130,7 @@ def _without_impulses(image: np.ndarray) -> np.ndarray:
     neighbours: a speck of one or two pixels. A stroke, however thin, has neighbours along it, so
     only its two end pixels can look like one. Only impulses are replaced (a switching median
     filter), and only in pictures with more than ``IMPULSE_SHARE`` of them; a picture with more than
-    ``NOISY_SHARE`` is mostly noise, and all of it is median-filtered (clumps of specks too).
+    ``NOISY_SHARE`` is mostly noise, and all of it is median-filtered twice (clumps of specks too).
     """
     padded = np.pad(image, 1, mode="edge")
     height, width = image.shape
@@ -145,7 +145,12 @@ def _without_impulses(image: np.ndarray) -> np.ndarray:
     if share <= IMPULSE_SHARE:
         return image
     median = ndimage.median_filter(image, size=3, mode="nearest")
-    return median if share > NOISY_SHARE else np.where(impulses, median, image)
+    if share <= NOISY_SHARE:
+        return np.where(impulses, median, image)
+    # Where specks are this dense, some fall together into clumps that one pass leaves as marks
+    # (more so once JPEG has smeared them); a second pass takes those out and keeps any stroke
+    # wider than them.
+    return ndimage.median_filter(median, size=3, mode="nearest")
 
 
 def _background(image: np.ndarray) -> np.ndarray:

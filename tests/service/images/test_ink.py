@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -98,6 +100,21 @@ def test_salt_and_pepper_noise_has_no_digit(density: float, background: float, s
     picture[(draw >= density / 2) & (draw < density)] = 1.0
     with pytest.raises(NoDigit):
         find_ink(picture)
+
+
+@pytest.mark.parametrize("size", [(84, 54), (40, 40), (120, 90)])
+def test_dense_salt_and_pepper_smeared_by_jpeg_has_no_digit(size: tuple[int, int]) -> None:
+    """JPEG smears 20% of specks into clumps; one median pass left some of them as a 'digit'."""
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        noise = np.full(size[::-1], 128, dtype=np.uint8)
+        specks = rng.random(noise.shape) < 0.2
+        noise[specks] = np.where(rng.random(int(specks.sum())) < 0.5, 0, 255)
+        out = io.BytesIO()
+        Image.fromarray(noise).save(out, format="JPEG", quality=90)
+        picture = np.asarray(Image.open(out).convert("L"), dtype=np.float32) / 255
+        with pytest.raises(NoDigit):
+            find_ink(picture)
 
 
 def test_a_digit_on_noisy_paper_is_found() -> None:
