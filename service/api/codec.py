@@ -76,9 +76,11 @@ def encode_predictions(
     """Probabilities ``[N, 10]`` and uncertainty flags ``[N]`` -> the :class:`PredictResponse` JSON."""
     digits = probabilities.argmax(axis=1)
     confidence = probabilities[np.arange(len(digits)), digits]
+    # Python scalars from tolist(), made once per array, cost less than one conversion per value.
+    values = digits.tolist(), confidence.astype(np.float64).tolist(), uncertain.tolist()
     predictions: list[dict[str, Any]] = [
-        {"digit": int(d), "confidence": float(c), "uncertain": bool(u), "probabilities": p}
-        for d, c, u, p in zip(digits, confidence, uncertain, probabilities, strict=True)
+        {"digit": d, "confidence": c, "uncertain": u, "probabilities": p}
+        for d, c, u, p in zip(*values, probabilities, strict=True)
     ]
     if inputs is not None:
         for prediction, pixels in zip(predictions, inputs, strict=True):

@@ -36,6 +36,18 @@ def test_uncertain_below_the_threshold_only() -> None:
     assert Calibration(3.0, 0.5).uncertain(probabilities).tolist() == [True, True], "a higher T softens"
 
 
+@pytest.mark.parametrize("temperature", [0.5, 0.62, 1.0, 2.0])
+def test_one_image_is_judged_as_in_a_batch(temperature: float) -> None:
+    """The one-row path (plain floats) and the array path agree on every threshold."""
+    rng = np.random.default_rng(4)
+    probabilities = softmax(rng.normal(0, 3, (400, 10))).astype(np.float32)
+    for threshold in (0.3, 0.55, 0.9):
+        calibration = Calibration(temperature, threshold)
+        batch = calibration.uncertain(probabilities)
+        one_by_one = np.concatenate([calibration.uncertain(row[None]) for row in probabilities])
+        assert one_by_one.dtype == bool and one_by_one.tolist() == batch.tolist()
+
+
 def test_from_a_sidecar_block() -> None:
     block = {"temperature": 1.5, "min_confidence": 0.8, "calibrated_on": "anything else is kept"}
     assert Calibration.from_sidecar(block) == Calibration(1.5, 0.8)
