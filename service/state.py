@@ -72,7 +72,7 @@ class ServiceState:
         )
         uncertain = model.calibration.uncertain(probabilities)
         if self.observer is not None:
-            self.observer.on_judged(len(uncertain), int(uncertain.sum()))
+            self.observer.on_judged(len(uncertain), int(np.count_nonzero(uncertain)))
         return model, probabilities, uncertain
 
     @contextmanager
