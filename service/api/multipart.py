@@ -3,9 +3,8 @@
 The ``multipart`` library's push parser does the framing and checks it (it is Bottle's parser). We only
 sort the parts and enforce our limits. Starlette's ``request.form()`` would do the same with
 python-multipart, but spools every file into a ``SpooledTemporaryFile`` inside an ``UploadFile``: ~9%
-of a one-image request in a py-spy profile. Here one such form takes 16 µs (the timeit command is in
-the README's Performance section). The body has already passed the request-size limit, so holding the
-parts in memory is safe.
+of a one-image request in a py-spy profile. Here one such form takes 16 µs (docs/performance.md). The
+body has already passed the request-size limit, so holding the parts in memory is safe.
 
 A part is a file when its ``Content-Disposition`` names a ``filename`` or when it is named ``file``
 (``curl -F 'file=<digit.png'`` sends no filename); every other part is a text field.
