@@ -109,7 +109,7 @@ def test_dense_salt_and_pepper_smeared_by_jpeg_has_no_digit(size: tuple[int, int
     for _ in range(20):
         noise = np.full(size[::-1], 128, dtype=np.uint8)
         specks = rng.random(noise.shape) < 0.2
-        noise[specks] = np.where(rng.random(int(specks.sum())) < 0.5, 0, 255)
+        noise[specks] = np.where(rng.random(int(np.count_nonzero(specks))) < 0.5, 0, 255)
         out = io.BytesIO()
         Image.fromarray(noise).save(out, format="JPEG", quality=90)
         picture = np.asarray(Image.open(out).convert("L"), dtype=np.float32) / 255
