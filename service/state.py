@@ -47,29 +47,16 @@ class ServiceState:
         *,
         protocol: str = "http",
         deadline_s: float | None = None,
-    ) -> tuple[LoadedModel, np.ndarray]:
-        """``float32[N, 28, 28]`` -> (the version used, probabilities ``[N, 10]``), via its batcher.
+    ) -> tuple[LoadedModel, np.ndarray, np.ndarray]:
+        """``float32[N, 28, 28]`` -> (the version used, probabilities ``[N, 10]``, which of them are
+        uncertain by the version's calibration, ``bool[N]``), via its batcher.
 
         The deadline is ``request_timeout_ms``, or the caller's own ``deadline_s`` if that is sooner;
         ``protocol`` (http, grpc) labels the request for the batch metrics."""
         budget_s = self.settings.request_timeout_ms / 1000
         if deadline_s is not None:
             budget_s = min(budget_s, deadline_s)
-        return await self.models().classify(images, name, version, budget_s, protocol)
-
-    async def classify_and_judge(
-        self,
-        images: np.ndarray,
-        name: str | None = None,
-        version: int | None = None,
-        *,
-        protocol: str = "http",
-        deadline_s: float | None = None,
-    ) -> tuple[LoadedModel, np.ndarray, np.ndarray]:
-        """:meth:`classify`, and which predictions are uncertain by the version's calibration."""
-        model, probabilities = await self.classify(
-            images, name, version, protocol=protocol, deadline_s=deadline_s
-        )
+        model, probabilities = await self.models().classify(images, name, version, budget_s, protocol)
         uncertain = model.calibration.uncertain(probabilities)
         if self.observer is not None:
             self.observer.on_judged(len(uncertain), int(np.count_nonzero(uncertain)))

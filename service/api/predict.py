@@ -94,7 +94,7 @@ async def classify_body(
 ) -> tuple[bytes, int]:
     """A request body -> (the JSON response, how many images it carried)."""
     images, return_input = await _read_images(state, content_type, body, return_input)
-    model, probabilities, uncertain = await state.classify_and_judge(images)
+    model, probabilities, uncertain = await state.classify(images)
     inputs = images if return_input else None
     return encode_predictions(probabilities, uncertain, model.name, model.version, inputs), len(images)
 

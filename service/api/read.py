@@ -84,7 +84,7 @@ async def read_body(
     from_json = partial(candidates_from_json, max_digits=max_digits)
     numbers, return_input = await read_uploads(state, content_type, body, return_input, from_files, from_json)
     images = model_input(numbers, state.settings.max_queue_images)
-    model, probabilities, uncertain = await state.classify_and_judge(images)
+    model, probabilities, uncertain = await state.classify(images)
     payload = encode_numbers(
         numbers, probabilities, uncertain, (model.name, model.version), max_digits, return_input
     )

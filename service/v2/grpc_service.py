@@ -132,7 +132,7 @@ class InferenceServicer(service_pb2_grpc.GRPCInferenceServiceServicer):
         max_images = self.state.settings.max_images_per_request
         decoded = decode_infer(request, model.runtime.sidecar.input_name, max_images)
         fields["images"] = len(decoded.images)
-        used, probabilities, uncertain = await self.state.classify_and_judge(
+        used, probabilities, uncertain = await self.state.classify(
             decoded.images, name, version, protocol="grpc", deadline_s=context.time_remaining()
         )
         return encode_infer(probabilities, uncertain, used.name, used.version, decoded)

@@ -130,7 +130,7 @@ async def _infer(request: Request, state: ServiceState, name: str, version: int 
     model = state.model(name, version)  # unknown model or not ready: answered before reading the body
     decoded = await _decode(request, model.runtime.sidecar.input_name, state.settings.max_images_per_request)
     request.state.images = len(decoded.images)
-    used, probabilities, uncertain = await state.classify_and_judge(decoded.images, name, version)
+    used, probabilities, uncertain = await state.classify(decoded.images, name, version)
     body, header_length = encode_response(
         probabilities, uncertain, used.name, used.version, decoded.request_id, decoded.outputs
     )
