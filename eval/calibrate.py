@@ -33,7 +33,8 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from eval.labels import read_labels
-from eval.pipeline import Predict, load_function, onnx_predictor, run_offline
+from eval.pipeline import Predict, load_function, onnx_predictor, run_offline, softmax
+from service.inference.calibration import Calibration
 from training.data import load_mnist, resolve_data_dir
 
 DEFAULT_PREPROCESS = "service.images.preprocess:preprocess_image"
@@ -41,10 +42,7 @@ MAX_PIXELS = 40_000_000
 
 
 def scaled_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
-    z = logits / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    weights = np.exp(z)
-    return np.asarray(weights / weights.sum(axis=1, keepdims=True))
+    return softmax(logits / temperature)
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -73,13 +71,14 @@ def threshold_for(confidence: np.ndarray, flag_rate: float) -> float:
 def folder_confidence(
     folder: Path, predict: Predict, preprocess: str, temperature: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Confidence, right-or-wrong and refused, per image of a labelled folder."""
+    """Confidence (as the service computes it, :meth:`Calibration.confidence`), right-or-wrong and
+    refused, per image of a labelled folder."""
     samples = read_labels(folder)
     blobs = [(folder / s.file).read_bytes() for s in samples]
     results = run_offline(blobs, load_function(preprocess), predict, MAX_PIXELS)
     refused = results.refused
     logits = np.where(refused[:, None], 0.0, results.logits)
-    confidence = scaled_softmax(logits, temperature).max(axis=1)
+    confidence = Calibration(temperature).confidence(softmax(logits))
     right = results.digits == np.array([s.label for s in samples])
     return confidence, right, refused
 

@@ -1,7 +1,7 @@
 """Lay digit glyphs out as a written number: in a row along a tilted baseline, with a chosen spacing.
 
 A glyph is an ink mask (Pillow ``L``, 255 = ink, cropped to the ink) as the families draw them.
-:func:`lay_out` puts them left to right so that neighbours are
+:func:`positions` places them left to right (:func:`paste` draws them) so that neighbours are
 
 - ``separated``: their boxes 6-45 % of the digit height apart (tight spacing to wide gaps), so their
   ink never meets;
@@ -28,14 +28,6 @@ GAP = (0.06, 0.45)  # separated: box gap as a share of the digit height
 OVERLAP = (0.1, 0.3)  # overlapping: box overlap as a share of the narrower digit's width
 JITTER = 0.04  # per-digit vertical offset, share of the digit height
 MARGIN = 4  # px of empty mask around the number
-
-
-def lay_out(
-    glyphs: list[Image.Image], spacing: Spacing, pen_px: float, rng: np.random.Generator
-) -> tuple[Image.Image, dict[str, object]]:
-    """The number's ink mask (cropped, with a small margin) and what was drawn: tilt and offsets."""
-    lefts, tops, tilt = positions(glyphs, spacing, pen_px, rng)
-    return paste(glyphs, lefts, tops), {"tilt": tilt, "lefts": lefts}
 
 
 def positions(

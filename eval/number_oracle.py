@@ -29,12 +29,12 @@ from PIL import Image
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval.number_glyphs import SOURCES, Sources
+from eval.number_glyphs import Sources
 from eval.number_layout import SPACINGS
 from eval.number_reading import Reading, read_offline
 from eval.number_render import render
 from eval.number_score import scores, table
-from eval.number_set import NumberSample, lay_out_number, read_numbers
+from eval.number_set import NumberSample, lay_out_number, number_rng, read_numbers
 from eval.pipeline import latest_model, onnx_predictor, softmax
 from service.errors import ServiceError
 from service.images.decode import decode_scaled
@@ -50,8 +50,7 @@ def true_masks(sources: Sources, sample: NumberSample, seed: int, max_side: int 
     """Each digit's ink in the saved picture of ``sample`` (boolean, the picture's size), left to right.
     Raises ``ValueError`` when the regenerated number is not the sample's (another seed or set)."""
     index = int(Path(sample.file).stem.rsplit("-", 1)[1])
-    kind = (SPACINGS.index(sample.spacing), SOURCES.index(sample.source))
-    rng = np.random.default_rng([seed, *kind, index])
+    rng = number_rng(seed, sample.spacing, sample.source, index)  # type: ignore[arg-type]
     layout = lay_out_number(sources, sample.source, sample.spacing, rng)  # type: ignore[arg-type]
     if layout.text != sample.text:
         raise ValueError(f"{sample.file}: seed {seed} makes {layout.text}, not {sample.text}")

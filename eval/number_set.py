@@ -87,6 +87,11 @@ def lay_out_number(sources: Sources, source: str, spacing: Spacing, rng: np.rand
     return Layout(text, glyphs, lefts, tops, {**drawn, "tilt": tilt, "lefts": lefts})
 
 
+def number_rng(seed: int, spacing: Spacing, source: str, index: int) -> np.random.Generator:
+    """The random state that draws number ``index`` of a spacing and source: it alone decides the number."""
+    return np.random.default_rng([seed, SPACINGS.index(spacing), SOURCES.index(source), index])
+
+
 def make_number(
     sources: Sources, source: str, spacing: Spacing, rng: np.random.Generator, max_side: int | None
 ) -> tuple[str, Rendered]:
@@ -107,10 +112,10 @@ def generate(
     """Write ``per_kind`` numbers of each spacing and source into ``out`` plus ``numbers.csv``."""
     out.mkdir(parents=True, exist_ok=True)
     samples = []
-    for s, spacing in enumerate(SPACINGS):
-        for k, source in enumerate(SOURCES):
+    for spacing in SPACINGS:
+        for source in SOURCES:
             for i in range(per_kind):
-                rng = np.random.default_rng([seed, s, k, i])
+                rng = number_rng(seed, spacing, source, i)
                 text, rendered = make_number(sources, source, spacing, rng, max_side)
                 file, params = save(out, f"{spacing}-{source}-{i:05d}", rendered)
                 samples.append(NumberSample(file, text, spacing, source, params))

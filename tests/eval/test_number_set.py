@@ -14,7 +14,7 @@ from scipy import ndimage
 
 from eval import number_score, number_set
 from eval.number_glyphs import SOURCES, Sources
-from eval.number_layout import SPACINGS, lay_out
+from eval.number_layout import SPACINGS, paste, positions
 from eval.number_reading import Reading
 from eval.number_score import edit_distance, scores
 from eval.number_set import NumberSample
@@ -34,9 +34,10 @@ def ring(width: int = 30, height: int = 50) -> Image.Image:
 @pytest.mark.parametrize("spacing", SPACINGS)
 def test_neighbours_are_separated_touching_or_overlapping_as_asked(spacing: str) -> None:
     for seed in range(5):
-        mask, drawn = lay_out([ring(), ring(), ring()], spacing, 5.0, np.random.default_rng(seed))  # type: ignore[arg-type]
-        lefts = drawn["lefts"]
-        assert isinstance(lefts, list) and len(lefts) == 3 and abs(float(drawn["tilt"])) <= 5  # type: ignore[arg-type]
+        glyphs = [ring(), ring(), ring()]
+        lefts, tops, tilt = positions(glyphs, spacing, 5.0, np.random.default_rng(seed))  # type: ignore[arg-type]
+        mask = paste(glyphs, lefts, tops)
+        assert isinstance(lefts, list) and len(lefts) == 3 and abs(tilt) <= 5
         _, pieces = ndimage.label(np.asarray(mask) > 127, structure=np.ones((3, 3)))
         gaps = np.diff(lefts) - 30
         if spacing == "separated":
