@@ -180,8 +180,9 @@ def number_candidates(gray: np.ndarray, max_digits: int | None = None, scale: fl
 
 
 def _layout(ink: Ink) -> tuple[list[p.Piece], list[c.Node], int]:
-    """The strokes left to right, the nodes between digits, and the digit height. Ink that is one
-    stroke no wider than ``LONE_ASPECT`` times its height is never cut: a lone digit stays whole."""
+    """The strokes left to right, the nodes between digits (each stroke's left edge, the cuts through
+    it that cross at most ``MAX_CROSSING`` pen widths of ink, and the last stroke's right edge), and
+    the digit height. Whether a narrow stroke may be cut is decided later (:func:`_guards`)."""
     strokes = p.strokes(ink.mask, ink.strength)
     if not strokes:
         raise NoDigit("no digit found: the image holds only specks")
